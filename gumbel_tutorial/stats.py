@@ -1,0 +1,41 @@
+"""Goodness-of-fit checks for samplers (chapter 2)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from .checks import check_probabilities
+from .runtime import tfd
+
+
+@dataclasses.dataclass(frozen=True)
+class ChiSquareResult:
+    """Pearson's statistic, its degrees of freedom and the p-value from ``tfd.Chi2``."""
+
+    statistic: float
+    dof: int
+    p_value: float
+
+
+def chi_square_test(counts: Any, probs: Any) -> ChiSquareResult:
+    """Pearson's chi-square goodness-of-fit test of observed ``counts`` against ``probs`` (chapter 2).
+
+    The p-value is the survival function of ``tfd.Chi2(k - 1)`` at the statistic.
+    """
+    observed = np.asarray(counts, dtype=np.float64)
+    expected_probs = check_probabilities(probs)
+    if observed.shape != expected_probs.shape or np.any(observed < 0):
+        raise ValueError(
+            f"counts must be {expected_probs.size} non-negative numbers, one per category; "
+            f"got {observed.tolist()}"
+        )
+    if np.any(expected_probs <= 0):
+        raise ValueError("probs must all be > 0 for a chi-square test")
+    expected = observed.sum() * expected_probs
+    statistic = float(np.sum((observed - expected) ** 2 / expected))
+    dof = observed.size - 1
+    p_value = float(tfd.Chi2(df=float(dof)).survival_function(statistic).numpy())
+    return ChiSquareResult(statistic=statistic, dof=dof, p_value=p_value)
