@@ -1,0 +1,143 @@
+"""The LSTM generator and discriminator of the sequence GAN (chapters 7 and 8).
+
+One generator class serves both halves of the paper's Figure 1: trained by maximum likelihood with
+teacher forcing it is the reference language model (chapter 7); started from a noise pair in place
+of its initial hidden and cell states and fed its own Gumbel-softmax samples it is the GAN's
+generator (chapter 8). Seeds follow TFP's convention (None or int: stateful; a pair: stateless).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import keras
+
+from .checks import Seed, check_positive_int
+from .gumbel import gumbel_max, gumbel_softmax, straight_through
+from .runtime import tf, tfp
+
+NoiseMode = Literal["hidden_and_cell", "hidden_only", "none"]
+Feedback = Literal["relaxed", "hard"]
+NOISE_MODES = ("hidden_and_cell", "hidden_only", "none")
+FEEDBACKS = ("relaxed", "hard")
+
+
+class SequenceGenerator(keras.Model):
+    """An LSTM over one-hot symbols whose initial state can be a noise pair (chapters 7 and 8).
+
+    ``noise="hidden_and_cell"`` replaces both ``h_0`` and ``C_0`` by uniform noise (the paper's
+    default); ``"hidden_only"`` draws ``h_0`` and learns ``C_0`` (the paper's variant (d));
+    ``"none"`` starts from zeros (the maximum-likelihood language model). The first input is a
+    vector of zeros; each later input is the symbol vector emitted at the previous step.
+    """
+
+    def __init__(
+        self, hidden_size: int, vocab_size: int, length: int, noise: NoiseMode = "hidden_and_cell"
+    ) -> None:
+        super().__init__()
+        self.hidden_size = check_positive_int(hidden_size, "hidden_size")
+        self.vocab_size = check_positive_int(vocab_size, "vocab_size")
+        self.length = check_positive_int(length, "length")
+        if vocab_size < 2:
+            raise ValueError(f"vocab_size must be at least 2, got {vocab_size}")
+        if noise not in NOISE_MODES:
+            raise ValueError(f"noise must be one of {NOISE_MODES}, got {noise!r}")
+        self.noise = noise
+        self.cell = keras.layers.LSTMCell(hidden_size)
+        self.readout = keras.layers.Dense(vocab_size)
+        self.cell.build((None, vocab_size))
+        self.readout.build((None, hidden_size))
+        self.initial_cell = self.add_weight(
+            shape=(hidden_size,), initializer="zeros", name="initial_cell",
+            trainable=noise == "hidden_only",
+        )
+
+    def initial_state(self, batch_size: Any, seed: Seed = None) -> list[tf.Tensor]:
+        """``[h_0, C_0]``: ``U(0, 1)`` noise where the noise mode asks for it, else zeros / learned."""
+        shape = tf.stack([batch_size, self.hidden_size])
+        if self.noise == "none":
+            return [tf.zeros(shape), tf.zeros(shape)]
+        h_seed, c_seed = tfp.random.split_seed(seed, n=2)
+        h0 = tf.random.stateless_uniform(shape, seed=h_seed)
+        if self.noise == "hidden_only":
+            return [h0, tf.broadcast_to(self.initial_cell, shape)]
+        return [h0, tf.random.stateless_uniform(shape, seed=c_seed)]
+
+    def step(self, inputs: tf.Tensor, state: list[tf.Tensor]) -> tuple[tf.Tensor, list[tf.Tensor]]:
+        """One LSTM step: symbol vector in, logits over the vocabulary out."""
+        output, state = self.cell(inputs, state)
+        return self.readout(output), state
+
+    def teacher_forced_logits(self, tokens: tf.Tensor) -> tf.Tensor:
+        """Logits ``[batch, length, vocab]`` predicting each symbol from the true previous ones (chapter 7)."""
+        one_hot = tf.one_hot(tokens, self.vocab_size)
+        batch = tf.shape(one_hot)[0]
+        inputs = tf.concat([tf.zeros_like(one_hot[:, :1]), one_hot[:, :-1]], axis=1)
+        state = self.initial_state(batch, seed=(0, 0))
+        logits = []
+        for t in range(self.length):
+            step_logits, state = self.step(inputs[:, t], state)
+            logits.append(step_logits)
+        return tf.stack(logits, axis=1)
+
+    def generate(
+        self,
+        batch_size: Any,
+        temperature: Any,
+        seed: Seed = None,
+        feedback: Feedback = "relaxed",
+        straight_through_output: bool = False,
+    ) -> tf.Tensor:
+        """Sample ``[batch, length, vocab]`` symbol vectors through Gumbel-softmax (chapter 8).
+
+        Each step draws ``y_t = softmax((logits_t + g_t) / temperature)``. ``feedback="relaxed"``
+        feeds ``y_t`` back as the next input (the paper); ``"hard"`` feeds its one-hot argmax
+        instead (the generator always conditions on a real symbol, as in RelGAN). With
+        ``straight_through_output`` the returned vectors are one-hot forward with the relaxed
+        gradient. The argmax of each returned vector is an exact sample from the step's softmax.
+        """
+        if feedback not in FEEDBACKS:
+            raise ValueError(f"feedback must be one of {FEEDBACKS}, got {feedback!r}")
+        init_seed, *step_seeds = tfp.random.split_seed(seed, n=self.length + 1)
+        state = self.initial_state(batch_size, init_seed)
+        inputs = tf.zeros(tf.stack([batch_size, self.vocab_size]))
+        outputs = []
+        for t in range(self.length):
+            logits, state = self.step(inputs, state)
+            relaxed = gumbel_softmax(logits, temperature, seed=step_seeds[t])
+            hard = straight_through(relaxed)
+            outputs.append(hard if straight_through_output else relaxed)
+            inputs = hard if feedback == "hard" else relaxed
+        return tf.stack(outputs, axis=1)
+
+    def sample_tokens(self, batch_size: Any, seed: Seed = None) -> tf.Tensor:
+        """Exact ancestral samples ``[batch, length]`` of symbol indices, feeding back one-hots (chapter 7)."""
+        init_seed, *step_seeds = tfp.random.split_seed(seed, n=self.length + 1)
+        state = self.initial_state(batch_size, init_seed)
+        inputs = tf.zeros(tf.stack([batch_size, self.vocab_size]))
+        tokens = []
+        for t in range(self.length):
+            logits, state = self.step(inputs, state)
+            inputs = gumbel_max(logits, seed=step_seeds[t])
+            tokens.append(tf.argmax(inputs, axis=-1, output_type=tf.int32))
+        return tf.stack(tokens, axis=1)
+
+
+class SequenceDiscriminator(keras.Model):
+    """An LSTM that reads a whole sequence of (relaxed) one-hot vectors and returns a logit (chapter 8).
+
+    ``sigmoid(logit)`` is the probability ``D(x)`` that the sequence is real.
+    """
+
+    def __init__(self, hidden_size: int, vocab_size: int) -> None:
+        super().__init__()
+        check_positive_int(hidden_size, "hidden_size")
+        self.vocab_size = check_positive_int(vocab_size, "vocab_size")
+        self.lstm = keras.layers.LSTM(hidden_size)
+        self.readout = keras.layers.Dense(1)
+        self.lstm.build((None, None, vocab_size))
+        self.readout.build((None, hidden_size))
+
+    def call(self, sequences: tf.Tensor) -> tf.Tensor:
+        """Logits ``[batch]`` for sequences ``[batch, length, vocab]``."""
+        return tf.squeeze(self.readout(self.lstm(sequences)), axis=-1)

@@ -1,0 +1,312 @@
+"""Training loops: the maximum-likelihood LSTM (chapter 7) and Algorithm 1 of the paper (chapter 8).
+
+Every training step is compiled with ``tf.function``. Randomness comes from one
+``tf.random.Generator`` per run, so a checkpoint holds the exact random state and a resumed run
+continues where it stopped. Long runs checkpoint every ``checkpoint_every`` iterations and write
+their loss history atomically (temporary file, then rename).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pathlib
+import tempfile
+from typing import Any, Literal
+
+import keras
+import numpy as np
+from tqdm.auto import tqdm
+
+from . import grammar
+from .checks import check_positive_int, check_temperature
+from .gumbel import gumbel_softmax
+from .models import FEEDBACKS, NOISE_MODES, Feedback, NoiseMode, SequenceDiscriminator, SequenceGenerator
+from .runtime import tf
+from .schedules import ConstantTemperature, LinearAnneal
+
+GeneratorLoss = Literal["paper", "nonsaturating"]
+GENERATOR_LOSSES = ("paper", "nonsaturating")
+
+
+def smooth_one_hot(tokens: Any, vocab_size: int, confidence: float = 0.9) -> tf.Tensor:
+    """Probabilities with ``confidence`` on each true symbol and the rest spread evenly (chapter 8).
+
+    The paper puts about 0.9 on the correct character and ``(1 - 0.9) / (d - 1)`` on each other one.
+    """
+    if not 0.0 < confidence <= 1.0:
+        raise ValueError(f"confidence must be in (0, 1], got {confidence!r}")
+    rest = (1.0 - confidence) / (vocab_size - 1)
+    return tf.one_hot(tokens, vocab_size, on_value=confidence, off_value=rest)
+
+
+@dataclasses.dataclass(frozen=True)
+class GANConfig:
+    """Settings of one sequence-GAN run; the defaults are the paper's (chapter 8).
+
+    ``generator_temperature=None`` anneals the generator's Gumbel-softmax temperature linearly from
+    ``tau_start`` to ``tau_end`` over ``anneal_fraction`` of the run; a number fixes it (variant
+    (c) fixes it at 1). The real inputs are smoothed to ``real_confidence`` and passed through
+    Gumbel-softmax at the annealed temperature.
+    """
+
+    iterations: int = 20_000
+    hidden_size: int = 64
+    batch_size: int = 200
+    generator_batch_size: int | None = None
+    learning_rate: float = 1e-3
+    tau_start: float = 5.0
+    tau_end: float = 1.0
+    anneal_fraction: float = 0.5
+    generator_temperature: float | None = None
+    real_confidence: float = 0.9
+    noise: NoiseMode = "hidden_and_cell"
+    feedback: Feedback = "relaxed"
+    straight_through: bool = False
+    generator_loss: GeneratorLoss = "paper"
+    length: int = grammar.MAX_LEN
+    dataset_size: int = grammar.DATASET_SIZE
+    data_seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("iterations", "hidden_size", "batch_size", "length", "dataset_size"):
+            check_positive_int(getattr(self, name), name)
+        if self.generator_batch_size is not None:
+            check_positive_int(self.generator_batch_size, "generator_batch_size")
+        for name in ("learning_rate", "tau_start", "tau_end"):
+            check_temperature(getattr(self, name), name)
+        if self.generator_temperature is not None:
+            check_temperature(self.generator_temperature, "generator_temperature")
+        if not 0.0 < self.anneal_fraction <= 1.0:
+            raise ValueError(f"anneal_fraction must be in (0, 1], got {self.anneal_fraction!r}")
+        if not 0.0 < self.real_confidence <= 1.0:
+            raise ValueError(f"real_confidence must be in (0, 1], got {self.real_confidence!r}")
+        if self.noise not in NOISE_MODES:
+            raise ValueError(f"noise must be one of {NOISE_MODES}, got {self.noise!r}")
+        if self.feedback not in FEEDBACKS:
+            raise ValueError(f"feedback must be one of {FEEDBACKS}, got {self.feedback!r}")
+        if self.generator_loss not in GENERATOR_LOSSES:
+            raise ValueError(f"generator_loss must be one of {GENERATOR_LOSSES}, got {self.generator_loss!r}")
+
+    @property
+    def real_schedule(self) -> LinearAnneal:
+        """Temperature of the real inputs' Gumbel-softmax: the paper's linear anneal."""
+        steps = max(1, round(self.anneal_fraction * self.iterations))
+        return LinearAnneal(start=self.tau_start, end=self.tau_end, steps=steps)
+
+    @property
+    def generator_schedule(self) -> LinearAnneal | ConstantTemperature:
+        """Temperature of the generator's Gumbel-softmax."""
+        if self.generator_temperature is None:
+            return self.real_schedule
+        return ConstantTemperature(self.generator_temperature)
+
+
+HISTORY_KEYS = ("d_loss", "g_loss", "d_real", "d_fake", "temperature")
+
+
+def _write_atomically(path: pathlib.Path, write: Any) -> None:
+    """Call ``write(file_object)`` on a temporary file beside ``path``, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class SequenceGAN:
+    """Algorithm 1 of Kusner and Hernández-Lobato (2016) with Gumbel-softmax outputs (chapter 8).
+
+    Each iteration draws a mini-batch of real strings and one batch of noise, runs the generator
+    once, updates the discriminator on binary cross-entropy, and then updates the generator through
+    the same samples on ``-log(D / (1 - D))`` (``"paper"``) or ``-log D`` (``"nonsaturating"``).
+    """
+
+    def __init__(self, config: GANConfig, seed: int = 0, generator: SequenceGenerator | None = None) -> None:
+        self.config = config
+        vocab = grammar.VOCAB_SIZE
+        self.training_strings = grammar.sample_dataset(config.dataset_size, config.length, seed=config.data_seed)
+        self.data = tf.constant(grammar.encode(self.training_strings, config.length))
+        self.generator = generator or SequenceGenerator(config.hidden_size, vocab, config.length, config.noise)
+        self.discriminator = SequenceDiscriminator(config.hidden_size, vocab)
+        self.g_optimizer = keras.optimizers.Adam(config.learning_rate)
+        self.d_optimizer = keras.optimizers.Adam(config.learning_rate)
+        self.g_optimizer.build(self.generator.trainable_variables)
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.rng = tf.random.Generator.from_seed(seed)
+        self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+        self.history: dict[str, list[float]] = {key: [] for key in HISTORY_KEYS}
+        self._train_step = tf.function(self._step, jit_compile=False)
+
+    def _real_batch(self, seeds: tf.Tensor, temperature: tf.Tensor) -> tf.Tensor:
+        cfg = self.config
+        index = tf.random.stateless_uniform(
+            [cfg.batch_size], seed=seeds[0], maxval=cfg.dataset_size, dtype=tf.int32
+        )
+        smoothed = smooth_one_hot(tf.gather(self.data, index), grammar.VOCAB_SIZE, cfg.real_confidence)
+        return gumbel_softmax(tf.math.log(smoothed), temperature, seed=seeds[1])
+
+    def _step(self, real_temperature: tf.Tensor, generator_temperature: tf.Tensor) -> dict[str, tf.Tensor]:
+        cfg = self.config
+        seeds = tf.unstack(tf.cast(self.rng.make_seeds(3), tf.int32), axis=1)
+        real = self._real_batch(seeds, real_temperature)
+        fake_batch = cfg.generator_batch_size or cfg.batch_size
+        d_vars = self.discriminator.trainable_variables
+        g_vars = self.generator.trainable_variables
+        with tf.GradientTape() as g_tape:
+            fake = self.generator.generate(
+                fake_batch, generator_temperature, seed=seeds[2], feedback=cfg.feedback,
+                straight_through_output=cfg.straight_through,
+            )
+            with g_tape.stop_recording(), tf.GradientTape() as d_tape:
+                real_logits = self.discriminator(real)
+                fake_logits = self.discriminator(tf.stop_gradient(fake))
+                d_loss = _bce(real_logits, 1.0) + _bce(fake_logits, 0.0)
+            with g_tape.stop_recording():
+                self.d_optimizer.apply(d_tape.gradient(d_loss, d_vars), d_vars)
+            logits = self.discriminator(fake)
+            if cfg.generator_loss == "paper":
+                g_loss = -tf.reduce_mean(logits)  # -log(D / (1 - D)) = -logit
+            else:
+                g_loss = _bce(logits, 1.0)
+        self.g_optimizer.apply(g_tape.gradient(g_loss, g_vars), g_vars)
+        self.step.assign_add(1)
+        return {
+            "d_loss": d_loss,
+            "g_loss": g_loss,
+            "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
+            "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),
+            "temperature": generator_temperature,
+        }
+
+    def train_step(self) -> dict[str, float]:
+        """Run one compiled iteration at the current step's temperatures; return its scalars."""
+        step = int(self.step.numpy())
+        values = self._train_step(
+            self.config.real_schedule(step), self.config.generator_schedule(step)
+        )
+        record = {key: float(value) for key, value in values.items()}
+        for key in HISTORY_KEYS:
+            self.history[key].append(record[key])
+        if not all(np.isfinite(v) for v in record.values()):
+            raise FloatingPointError(f"non-finite value at iteration {step}: {record}")
+        return record
+
+    def train(
+        self,
+        iterations: int | None = None,
+        checkpoint_dir: str | os.PathLike[str] | None = None,
+        checkpoint_every: int = 1_000,
+        progress: bool = True,
+    ) -> dict[str, np.ndarray]:
+        """Train up to ``iterations`` (default: the config's), resuming from ``checkpoint_dir``.
+
+        Shows a progress bar with the iteration, temperature and losses; checkpoints every
+        ``checkpoint_every`` iterations and at the end; returns the loss history.
+        """
+        total = check_positive_int(iterations or self.config.iterations, "iterations")
+        check_positive_int(checkpoint_every, "checkpoint_every")
+        manager = self._checkpoint_manager(checkpoint_dir) if checkpoint_dir else None
+        if manager is not None:
+            self._restore(manager)
+        start = int(self.step.numpy())
+        with tqdm(total=total, initial=start, disable=not progress, desc="GAN", unit="it") as bar:
+            for step in range(start, total):
+                record = self.train_step()
+                bar.update(1)
+                if step % 50 == 0 or step == total - 1:
+                    bar.set_postfix(tau=f"{record['temperature']:.2f}", d=f"{record['d_loss']:.3f}", g=f"{record['g_loss']:.3f}")
+                if manager is not None and ((step + 1) % checkpoint_every == 0 or step + 1 == total):
+                    self._save(manager)
+        return self.history_arrays()
+
+    def history_arrays(self) -> dict[str, np.ndarray]:
+        """The recorded history, one float array per quantity, one entry per iteration."""
+        return {key: np.asarray(values, dtype=np.float64) for key, values in self.history.items()}
+
+    def sample_strings(self, n: int, seed: int = 0, temperature: float | None = None) -> list[str]:
+        """``n`` generated strings: the argmax of each Gumbel-softmax output (chapter 8).
+
+        The argmax of a Gumbel-softmax sample is an exact sample of that step's softmax, so these
+        are the discrete strings the generator defines at ``temperature`` (default: the final one).
+        """
+        n = check_positive_int(n, "n")
+        tau = self.config.generator_schedule(self.config.iterations) if temperature is None else temperature
+        vectors = self.generator.generate(n, tau, seed=(seed, 1), feedback=self.config.feedback)
+        return grammar.decode(tf.argmax(vectors, axis=-1).numpy())
+
+    def _checkpoint(self) -> tf.train.Checkpoint:
+        return tf.train.Checkpoint(
+            generator=self.generator, discriminator=self.discriminator, g_optimizer=self.g_optimizer,
+            d_optimizer=self.d_optimizer, rng=self.rng, step=self.step,
+        )
+
+    def _checkpoint_manager(self, directory: str | os.PathLike[str]) -> tf.train.CheckpointManager:
+        return tf.train.CheckpointManager(self._checkpoint(), str(directory), max_to_keep=2)
+
+    def _save(self, manager: tf.train.CheckpointManager) -> None:
+        history = self.history_arrays()
+        _write_atomically(pathlib.Path(manager.directory) / "history.npz", lambda f: np.savez(f, **history))
+        manager.save(checkpoint_number=int(self.step.numpy()))
+
+    def _restore(self, manager: tf.train.CheckpointManager) -> None:
+        if manager.latest_checkpoint is None:
+            return
+        manager.checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        step = int(self.step.numpy())
+        with np.load(pathlib.Path(manager.directory) / "history.npz") as saved:
+            self.history = {key: saved[key][:step].tolist() for key in HISTORY_KEYS}
+
+
+def _bce(logits: tf.Tensor, label: float) -> tf.Tensor:
+    return tf.reduce_mean(
+        tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.fill(tf.shape(logits), label), logits=logits)
+    )
+
+
+def train_mle(
+    generator: SequenceGenerator,
+    tokens: Any,
+    steps: int,
+    batch_size: int = 200,
+    learning_rate: float = 1e-3,
+    seed: int = 0,
+    progress: bool = False,
+) -> np.ndarray:
+    """Fit ``generator`` by maximum likelihood with teacher forcing (chapter 7).
+
+    Each step draws a mini-batch of the integer-encoded ``tokens`` and minimizes the mean
+    cross-entropy of every next symbol. Returns the loss (nats per symbol) of every step.
+    """
+    steps = check_positive_int(steps, "steps")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    check_temperature(learning_rate, "learning_rate")
+    data = tf.constant(tokens, dtype=tf.int32)
+    if data.shape.rank != 2 or data.shape[1] != generator.length:
+        raise ValueError(f"tokens must have shape (n, {generator.length}), got {tuple(data.shape)}")
+    optimizer = keras.optimizers.Adam(learning_rate)
+    variables = generator.trainable_variables
+    optimizer.build(variables)
+    rng = tf.random.Generator.from_seed(seed)
+
+    @tf.function
+    def step() -> tf.Tensor:
+        index = rng.uniform([batch_size], maxval=tf.shape(data)[0], dtype=tf.int32)
+        batch = tf.gather(data, index)
+        with tf.GradientTape() as tape:
+            logits = generator.teacher_forced_logits(batch)
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(batch, logits))
+        optimizer.apply(tape.gradient(loss, variables), variables)
+        return loss
+
+    losses = np.empty(steps)
+    for i in tqdm(range(steps), disable=not progress, desc="MLE", unit="it"):
+        losses[i] = float(step())
+        if not np.isfinite(losses[i]):
+            raise FloatingPointError(f"non-finite loss at step {i}")
+    return losses
