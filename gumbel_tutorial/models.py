@@ -22,6 +22,15 @@ NOISE_MODES = ("hidden_and_cell", "hidden_only", "none")
 FEEDBACKS = ("relaxed", "hard")
 
 
+def _glorot(seed: int) -> keras.initializers.Initializer:
+    return keras.initializers.GlorotUniform(seed=seed)
+
+
+def _lstm_initializers(seed: int) -> dict[str, keras.initializers.Initializer]:
+    """Keras' default LSTM initializers, seeded so that a model is the same on every run."""
+    return {"kernel_initializer": _glorot(seed), "recurrent_initializer": keras.initializers.Orthogonal(seed=seed + 1)}
+
+
 class SequenceGenerator(keras.Model):
     """An LSTM over one-hot symbols whose initial state can be a noise pair (chapters 7 and 8).
 
@@ -29,10 +38,16 @@ class SequenceGenerator(keras.Model):
     default); ``"hidden_only"`` draws ``h_0`` and learns ``C_0`` (the paper's variant (d));
     ``"none"`` starts from zeros (the maximum-likelihood language model). The first input is a
     vector of zeros; each later input is the symbol vector emitted at the previous step.
+    ``init_seed`` fixes the initial weights.
     """
 
     def __init__(
-        self, hidden_size: int, vocab_size: int, length: int, noise: NoiseMode = "hidden_and_cell"
+        self,
+        hidden_size: int,
+        vocab_size: int,
+        length: int,
+        noise: NoiseMode = "hidden_and_cell",
+        init_seed: int = 0,
     ) -> None:
         super().__init__()
         self.hidden_size = check_positive_int(hidden_size, "hidden_size")
@@ -43,8 +58,8 @@ class SequenceGenerator(keras.Model):
         if noise not in NOISE_MODES:
             raise ValueError(f"noise must be one of {NOISE_MODES}, got {noise!r}")
         self.noise = noise
-        self.cell = keras.layers.LSTMCell(hidden_size)
-        self.readout = keras.layers.Dense(vocab_size)
+        self.cell = keras.layers.LSTMCell(hidden_size, **_lstm_initializers(init_seed))
+        self.readout = keras.layers.Dense(vocab_size, kernel_initializer=_glorot(init_seed + 2))
         self.cell.build((None, vocab_size))
         self.readout.build((None, hidden_size))
         self.initial_cell = self.add_weight(
@@ -129,12 +144,12 @@ class SequenceDiscriminator(keras.Model):
     ``sigmoid(logit)`` is the probability ``D(x)`` that the sequence is real.
     """
 
-    def __init__(self, hidden_size: int, vocab_size: int) -> None:
+    def __init__(self, hidden_size: int, vocab_size: int, init_seed: int = 1) -> None:
         super().__init__()
         check_positive_int(hidden_size, "hidden_size")
         self.vocab_size = check_positive_int(vocab_size, "vocab_size")
-        self.lstm = keras.layers.LSTM(hidden_size)
-        self.readout = keras.layers.Dense(1)
+        self.lstm = keras.layers.LSTM(hidden_size, **_lstm_initializers(init_seed))
+        self.readout = keras.layers.Dense(1, kernel_initializer=_glorot(init_seed + 2))
         self.lstm.build((None, None, vocab_size))
         self.readout.build((None, hidden_size))
 

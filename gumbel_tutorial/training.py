@@ -132,8 +132,10 @@ class SequenceGAN:
         vocab = grammar.VOCAB_SIZE
         self.training_strings = grammar.sample_dataset(config.dataset_size, config.length, seed=config.data_seed)
         self.data = tf.constant(grammar.encode(self.training_strings, config.length))
-        self.generator = generator or SequenceGenerator(config.hidden_size, vocab, config.length, config.noise)
-        self.discriminator = SequenceDiscriminator(config.hidden_size, vocab)
+        self.generator = generator or SequenceGenerator(
+            config.hidden_size, vocab, config.length, config.noise, init_seed=10 * seed
+        )
+        self.discriminator = SequenceDiscriminator(config.hidden_size, vocab, init_seed=10 * seed + 5)
         self.g_optimizer = keras.optimizers.Adam(config.learning_rate)
         self.d_optimizer = keras.optimizers.Adam(config.learning_rate)
         self.g_optimizer.build(self.generator.trainable_variables)

@@ -1,0 +1,128 @@
+"""The LSTM sequence GAN of chapter 8 and the maximum-likelihood model of chapter 7."""
+
+import numpy as np
+import pytest
+
+from gumbel_tutorial import grammar
+from gumbel_tutorial.models import SequenceDiscriminator, SequenceGenerator
+from gumbel_tutorial.runtime import tf
+from gumbel_tutorial.training import GANConfig, SequenceGAN, smooth_one_hot, train_mle
+
+V, L = grammar.VOCAB_SIZE, grammar.MAX_LEN
+
+
+def small_config(**overrides) -> GANConfig:
+    settings = dict(iterations=40, hidden_size=16, batch_size=32, dataset_size=300)
+    return GANConfig(**{**settings, **overrides})
+
+
+@pytest.mark.parametrize("noise", ["hidden_and_cell", "hidden_only", "none"])
+def test_generator_shapes_and_simplex(noise):
+    generator = SequenceGenerator(16, V, L, noise=noise)
+    samples = generator.generate(5, 2.0, seed=(1, 2)).numpy()
+    assert samples.shape == (5, L, V)
+    np.testing.assert_allclose(samples.sum(-1), 1.0, atol=1e-5)
+    assert generator.teacher_forced_logits(tf.zeros([3, L], tf.int32)).shape == (3, L, V)
+    assert generator.sample_tokens(4, seed=(3, 4)).shape == (4, L)
+    assert SequenceDiscriminator(16, V)(samples).shape == (5,)
+
+
+def test_noise_modes_differ_as_in_the_paper():
+    both = SequenceGenerator(8, V, L, "hidden_and_cell").initial_state(3, seed=(1, 1))
+    assert both[0].shape == (3, 8) and not np.allclose(both[1], 0.0)
+    assert np.all((both[0].numpy() >= 0) & (both[0].numpy() < 1))
+    hidden_only = SequenceGenerator(8, V, L, "hidden_only")
+    h0, c0 = hidden_only.initial_state(3, seed=(1, 1))
+    np.testing.assert_array_equal(c0.numpy(), np.zeros((3, 8)))
+    assert any(v.name == "initial_cell" for v in hidden_only.trainable_variables)
+
+
+def test_straight_through_output_is_one_hot():
+    generator = SequenceGenerator(16, V, L)
+    samples = generator.generate(4, 1.0, seed=(5, 6), feedback="hard", straight_through_output=True).numpy()
+    assert set(np.unique(samples)) == {0.0, 1.0}
+    np.testing.assert_array_equal(samples.sum(-1), np.ones((4, L)))
+
+
+@pytest.mark.parametrize("config", [small_config(), small_config(noise="hidden_only"), small_config(feedback="hard", straight_through=True)])
+def test_generator_loss_gradient_reaches_every_generator_variable(config):
+    gan = SequenceGAN(config, seed=0)
+    with tf.GradientTape() as tape:
+        fake = gan.generator.generate(8, 1.0, seed=(7, 8), feedback=config.feedback,
+                                      straight_through_output=config.straight_through)
+        loss = -tf.reduce_mean(gan.discriminator(fake))
+    grads = tape.gradient(loss, gan.generator.trainable_variables)
+    for variable, grad in zip(gan.generator.trainable_variables, grads, strict=True):
+        assert grad is not None, variable.name
+        values = tf.convert_to_tensor(grad).numpy()
+        assert np.all(np.isfinite(values)), variable.name
+        assert np.abs(values).sum() > 0, variable.name
+
+
+def test_smoothing_puts_confidence_on_the_true_symbol():
+    probs = smooth_one_hot(tf.constant([[1, 0, 5]]), V, 0.9).numpy()
+    np.testing.assert_allclose(probs[0, np.arange(3), [1, 0, 5]], 0.9)
+    np.testing.assert_allclose(probs.sum(-1), 1.0, atol=1e-6)
+    assert probs[0, 0, 2] == pytest.approx(0.1 / (V - 1))
+
+
+def test_paper_schedules_in_config():
+    config = GANConfig()
+    assert float(config.generator_schedule(0)) == pytest.approx(5.0)
+    assert float(config.generator_schedule(10_000)) == pytest.approx(1.0)
+    assert float(GANConfig(generator_temperature=1.0).generator_schedule(0)) == pytest.approx(1.0)
+    assert float(GANConfig(generator_temperature=1.0).real_schedule(0)) == pytest.approx(5.0)
+
+
+def test_short_run_is_finite_and_moves_the_losses():
+    gan = SequenceGAN(small_config(iterations=120), seed=0)
+    history = gan.train(progress=False)
+    assert all(len(values) == 120 for values in history.values())
+    assert all(np.all(np.isfinite(values)) for values in history.values())
+    assert abs(history["d_loss"][-20:].mean() - history["d_loss"][:20].mean()) > 1e-2
+    assert abs(history["g_loss"][-20:].mean() - history["g_loss"][:20].mean()) > 1e-2
+    strings = gan.sample_strings(7)
+    assert len(strings) == 7 and all(len(s) == L for s in strings)
+
+
+def test_resume_continues_exactly(tmp_path):
+    straight = SequenceGAN(small_config(iterations=30), seed=3).train(progress=False)
+    first = SequenceGAN(small_config(iterations=30), seed=3)
+    first.train(iterations=20, checkpoint_dir=tmp_path, checkpoint_every=10, progress=False)
+    resumed = SequenceGAN(small_config(iterations=30), seed=3)
+    history = resumed.train(checkpoint_dir=tmp_path, checkpoint_every=10, progress=False)
+    assert int(resumed.step.numpy()) == 30 and len(history["d_loss"]) == 30
+    np.testing.assert_allclose(history["d_loss"], straight["d_loss"], rtol=1e-5)
+
+
+def test_mle_learns():
+    tokens = grammar.encode(grammar.sample_dataset(300, L, seed=0))
+    generator = SequenceGenerator(16, V, L, noise="none")
+    losses = train_mle(generator, tokens, steps=150, batch_size=32, learning_rate=1e-2)
+    assert losses[-10:].mean() < 0.7 * losses[:10].mean()
+
+
+@pytest.mark.parametrize(
+    "overrides, match",
+    [
+        ({"iterations": 0}, "iterations"),
+        ({"batch_size": -5}, "batch_size"),
+        ({"tau_start": 0.0}, "tau_start"),
+        ({"generator_temperature": float("nan")}, "generator_temperature"),
+        ({"noise": "cell"}, "noise"),
+        ({"feedback": "soft"}, "feedback"),
+        ({"real_confidence": 1.5}, "real_confidence"),
+        ({"generator_loss": "wgan"}, "generator_loss"),
+    ],
+)
+def test_bad_config(overrides, match):
+    with pytest.raises(ValueError, match=match):
+        GANConfig(**overrides)
+
+
+def test_bad_mle_input():
+    generator = SequenceGenerator(8, V, L, noise="none")
+    with pytest.raises(ValueError, match="tokens"):
+        train_mle(generator, np.zeros((4, 5), np.int32), steps=1)
+    with pytest.raises(ValueError, match="steps"):
+        train_mle(generator, np.zeros((4, L), np.int32), steps=0)
