@@ -12,6 +12,7 @@ import dataclasses
 import os
 import pathlib
 import tempfile
+import time
 from typing import Any, Literal
 
 import keras
@@ -102,11 +103,11 @@ class GANConfig:
         return ConstantTemperature(self.generator_temperature)
 
 
-HISTORY_KEYS = ("d_loss", "g_loss", "d_real", "d_fake", "temperature")
+def write_atomically(path: pathlib.Path, write: Any) -> None:
+    """Call ``write(binary_file)`` on a temporary file beside ``path``, then rename it into place.
 
-
-def _write_atomically(path: pathlib.Path, write: Any) -> None:
-    """Call ``write(file_object)`` on a temporary file beside ``path``, then rename it into place."""
+    A crash mid-write leaves the old file (or none), never a truncated one (chapter 9).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -119,7 +120,154 @@ def _write_atomically(path: pathlib.Path, write: Any) -> None:
         raise
 
 
-class SequenceGAN:
+class Trainer:
+    """A compiled training step run in a resumable loop (chapters 7-9).
+
+    Subclasses define ``history_keys``, the compiled ``_train_step`` returning those scalars, and
+    the objects to checkpoint. The loop records every iteration, shows a progress bar, checkpoints
+    every ``checkpoint_every`` iterations (weights, optimizers, random state, step, wall time, and
+    the history written atomically) and resumes from the last checkpoint when run again.
+    """
+
+    history_keys: tuple[str, ...] = ()
+    description = "train"
+
+    def __init__(self, seed: int) -> None:
+        self.rng = tf.random.Generator.from_seed(seed)
+        self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+        self.wall_seconds = tf.Variable(0.0, dtype=tf.float64, trainable=False, name="wall_seconds")
+        self.history: dict[str, list[float]] = {key: [] for key in self.history_keys}
+
+    def _step_arguments(self, step: int) -> tuple[Any, ...]:
+        return ()
+
+    def _trackables(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _postfix(self, record: dict[str, float]) -> dict[str, str]:
+        return {key: f"{value:.3f}" for key, value in record.items()}
+
+    def train_step(self) -> dict[str, float]:
+        """Run one compiled iteration; record and return its scalars."""
+        step = int(self.step.numpy())
+        values = self._train_step(*self._step_arguments(step))
+        record = {key: float(value) for key, value in values.items()}
+        for key in self.history_keys:
+            self.history[key].append(record[key])
+        if not all(np.isfinite(v) for v in record.values()):
+            raise FloatingPointError(f"non-finite value at iteration {step}: {record}")
+        return record
+
+    def train(
+        self,
+        iterations: int,
+        checkpoint_dir: str | os.PathLike[str] | None = None,
+        checkpoint_every: int = 1_000,
+        progress: bool = True,
+    ) -> dict[str, np.ndarray]:
+        """Train until ``iterations`` steps are done in all, resuming from ``checkpoint_dir``."""
+        total = check_positive_int(iterations, "iterations")
+        check_positive_int(checkpoint_every, "checkpoint_every")
+        manager = None
+        if checkpoint_dir is not None:
+            checkpoint = tf.train.Checkpoint(
+                **self._trackables(), rng=self.rng, step=self.step, wall_seconds=self.wall_seconds
+            )
+            manager = tf.train.CheckpointManager(checkpoint, str(checkpoint_dir), max_to_keep=2)
+            self._restore(manager)
+        start = int(self.step.numpy())
+        clock = time.perf_counter()
+        with tqdm(total=total, initial=start, disable=not progress, desc=self.description, unit="it") as bar:
+            for step in range(start, total):
+                record = self.train_step()
+                bar.update(1)
+                if step % 50 == 0 or step == total - 1:
+                    bar.set_postfix(self._postfix(record))
+                if manager is not None and ((step + 1) % checkpoint_every == 0 or step + 1 == total):
+                    self.wall_seconds.assign_add(time.perf_counter() - clock)
+                    clock = time.perf_counter()
+                    self._save(manager)
+        self.wall_seconds.assign_add(time.perf_counter() - clock)
+        return self.history_arrays()
+
+    def history_arrays(self) -> dict[str, np.ndarray]:
+        """The recorded history, one float array per quantity, one entry per iteration."""
+        return {key: np.asarray(values, dtype=np.float64) for key, values in self.history.items()}
+
+    def _save(self, manager: tf.train.CheckpointManager) -> None:
+        history = self.history_arrays()
+        write_atomically(pathlib.Path(manager.directory) / "history.npz", lambda f: np.savez(f, **history))
+        manager.save(checkpoint_number=int(self.step.numpy()))
+
+    def _restore(self, manager: tf.train.CheckpointManager) -> None:
+        if manager.latest_checkpoint is None:
+            return
+        manager.checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        step = int(self.step.numpy())
+        with np.load(pathlib.Path(manager.directory) / "history.npz") as saved:
+            self.history = {key: saved[key][:step].tolist() for key in self.history_keys}
+
+
+class MaximumLikelihood(Trainer):
+    """Fit a :class:`SequenceGenerator` by maximum likelihood with teacher forcing (chapter 7).
+
+    Each step draws a mini-batch of the integer-encoded ``tokens`` and minimizes the mean
+    cross-entropy (nats per symbol) of every next symbol.
+    """
+
+    history_keys = ("loss",)
+    description = "MLE"
+
+    def __init__(
+        self,
+        generator: SequenceGenerator,
+        tokens: Any,
+        batch_size: int = 200,
+        learning_rate: float = 1e-3,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(seed)
+        self.batch_size = check_positive_int(batch_size, "batch_size")
+        check_temperature(learning_rate, "learning_rate")
+        self.data = tf.constant(tokens, dtype=tf.int32)
+        if self.data.shape.rank != 2 or self.data.shape[1] != generator.length:
+            raise ValueError(f"tokens must have shape (n, {generator.length}), got {tuple(self.data.shape)}")
+        self.generator = generator
+        self.optimizer = keras.optimizers.Adam(learning_rate)
+        self.optimizer.build(generator.trainable_variables)
+        self._train_step = tf.function(self._step)
+
+    def _trackables(self) -> dict[str, Any]:
+        return {"generator": self.generator, "optimizer": self.optimizer}
+
+    def _step(self) -> dict[str, tf.Tensor]:
+        variables = self.generator.trainable_variables
+        index = self.rng.uniform([self.batch_size], maxval=tf.shape(self.data)[0], dtype=tf.int32)
+        batch = tf.gather(self.data, index)
+        with tf.GradientTape() as tape:
+            logits = self.generator.teacher_forced_logits(batch)
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(batch, logits))
+        self.optimizer.apply(tape.gradient(loss, variables), variables)
+        self.step.assign_add(1)
+        return {"loss": loss}
+
+
+def train_mle(
+    generator: SequenceGenerator,
+    tokens: Any,
+    steps: int,
+    batch_size: int = 200,
+    learning_rate: float = 1e-3,
+    seed: int = 0,
+    progress: bool = False,
+) -> np.ndarray:
+    """Fit ``generator`` by maximum likelihood for ``steps`` steps; return each step's loss (chapter 7)."""
+    steps = check_positive_int(steps, "steps")
+    trainer = MaximumLikelihood(generator, tokens, batch_size, learning_rate, seed)
+    return trainer.train(steps, progress=progress)["loss"]
+
+
+class SequenceGAN(Trainer):
     """Algorithm 1 of Kusner and Hernández-Lobato (2016) with Gumbel-softmax outputs (chapter 8).
 
     Each iteration draws a mini-batch of real strings and one batch of noise, runs the generator
@@ -127,7 +275,11 @@ class SequenceGAN:
     the same samples on ``-log(D / (1 - D))`` (``"paper"``) or ``-log D`` (``"nonsaturating"``).
     """
 
+    history_keys = ("d_loss", "g_loss", "d_real", "d_fake", "temperature")
+    description = "GAN"
+
     def __init__(self, config: GANConfig, seed: int = 0, generator: SequenceGenerator | None = None) -> None:
+        super().__init__(seed)
         self.config = config
         vocab = grammar.VOCAB_SIZE
         self.training_strings = grammar.sample_dataset(config.dataset_size, config.length, seed=config.data_seed)
@@ -140,10 +292,29 @@ class SequenceGAN:
         self.d_optimizer = keras.optimizers.Adam(config.learning_rate)
         self.g_optimizer.build(self.generator.trainable_variables)
         self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.rng = tf.random.Generator.from_seed(seed)
-        self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
-        self.history: dict[str, list[float]] = {key: [] for key in HISTORY_KEYS}
-        self._train_step = tf.function(self._step, jit_compile=False)
+        self._train_step = tf.function(self._step)
+
+    def _trackables(self) -> dict[str, Any]:
+        return {
+            "generator": self.generator, "discriminator": self.discriminator,
+            "g_optimizer": self.g_optimizer, "d_optimizer": self.d_optimizer,
+        }
+
+    def _step_arguments(self, step: int) -> tuple[Any, ...]:
+        return self.config.real_schedule(step), self.config.generator_schedule(step)
+
+    def _postfix(self, record: dict[str, float]) -> dict[str, str]:
+        return {"tau": f"{record['temperature']:.2f}", "d": f"{record['d_loss']:.3f}", "g": f"{record['g_loss']:.3f}"}
+
+    def train(
+        self,
+        iterations: int | None = None,
+        checkpoint_dir: str | os.PathLike[str] | None = None,
+        checkpoint_every: int = 1_000,
+        progress: bool = True,
+    ) -> dict[str, np.ndarray]:
+        """Train up to ``iterations`` (default: the config's), resuming from ``checkpoint_dir``."""
+        return super().train(iterations or self.config.iterations, checkpoint_dir, checkpoint_every, progress)
 
     def _real_batch(self, seeds: tf.Tensor, temperature: tf.Tensor) -> tf.Tensor:
         cfg = self.config
@@ -186,50 +357,6 @@ class SequenceGAN:
             "temperature": generator_temperature,
         }
 
-    def train_step(self) -> dict[str, float]:
-        """Run one compiled iteration at the current step's temperatures; return its scalars."""
-        step = int(self.step.numpy())
-        values = self._train_step(
-            self.config.real_schedule(step), self.config.generator_schedule(step)
-        )
-        record = {key: float(value) for key, value in values.items()}
-        for key in HISTORY_KEYS:
-            self.history[key].append(record[key])
-        if not all(np.isfinite(v) for v in record.values()):
-            raise FloatingPointError(f"non-finite value at iteration {step}: {record}")
-        return record
-
-    def train(
-        self,
-        iterations: int | None = None,
-        checkpoint_dir: str | os.PathLike[str] | None = None,
-        checkpoint_every: int = 1_000,
-        progress: bool = True,
-    ) -> dict[str, np.ndarray]:
-        """Train up to ``iterations`` (default: the config's), resuming from ``checkpoint_dir``.
-
-        Shows a progress bar with the iteration, temperature and losses; checkpoints every
-        ``checkpoint_every`` iterations and at the end; returns the loss history.
-        """
-        total = check_positive_int(iterations or self.config.iterations, "iterations")
-        check_positive_int(checkpoint_every, "checkpoint_every")
-        manager = self._checkpoint_manager(checkpoint_dir) if checkpoint_dir else None
-        if manager is not None:
-            self._restore(manager)
-        start = int(self.step.numpy())
-        with tqdm(total=total, initial=start, disable=not progress, desc="GAN", unit="it") as bar:
-            for step in range(start, total):
-                record = self.train_step()
-                bar.update(1)
-                if step % 50 == 0 or step == total - 1:
-                    bar.set_postfix(tau=f"{record['temperature']:.2f}", d=f"{record['d_loss']:.3f}", g=f"{record['g_loss']:.3f}")
-                if manager is not None and ((step + 1) % checkpoint_every == 0 or step + 1 == total):
-                    self._save(manager)
-        return self.history_arrays()
-
-    def history_arrays(self) -> dict[str, np.ndarray]:
-        """The recorded history, one float array per quantity, one entry per iteration."""
-        return {key: np.asarray(values, dtype=np.float64) for key, values in self.history.items()}
 
     def sample_strings(self, n: int, seed: int = 0, temperature: float | None = None) -> list[str]:
         """``n`` generated strings: the argmax of each Gumbel-softmax output (chapter 8).
@@ -242,28 +369,6 @@ class SequenceGAN:
         vectors = self.generator.generate(n, tau, seed=(seed, 1), feedback=self.config.feedback)
         return grammar.decode(tf.argmax(vectors, axis=-1).numpy())
 
-    def _checkpoint(self) -> tf.train.Checkpoint:
-        return tf.train.Checkpoint(
-            generator=self.generator, discriminator=self.discriminator, g_optimizer=self.g_optimizer,
-            d_optimizer=self.d_optimizer, rng=self.rng, step=self.step,
-        )
-
-    def _checkpoint_manager(self, directory: str | os.PathLike[str]) -> tf.train.CheckpointManager:
-        return tf.train.CheckpointManager(self._checkpoint(), str(directory), max_to_keep=2)
-
-    def _save(self, manager: tf.train.CheckpointManager) -> None:
-        history = self.history_arrays()
-        _write_atomically(pathlib.Path(manager.directory) / "history.npz", lambda f: np.savez(f, **history))
-        manager.save(checkpoint_number=int(self.step.numpy()))
-
-    def _restore(self, manager: tf.train.CheckpointManager) -> None:
-        if manager.latest_checkpoint is None:
-            return
-        manager.checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-        step = int(self.step.numpy())
-        with np.load(pathlib.Path(manager.directory) / "history.npz") as saved:
-            self.history = {key: saved[key][:step].tolist() for key in HISTORY_KEYS}
-
 
 def _bce(logits: tf.Tensor, label: float) -> tf.Tensor:
     return tf.reduce_mean(
@@ -271,44 +376,3 @@ def _bce(logits: tf.Tensor, label: float) -> tf.Tensor:
     )
 
 
-def train_mle(
-    generator: SequenceGenerator,
-    tokens: Any,
-    steps: int,
-    batch_size: int = 200,
-    learning_rate: float = 1e-3,
-    seed: int = 0,
-    progress: bool = False,
-) -> np.ndarray:
-    """Fit ``generator`` by maximum likelihood with teacher forcing (chapter 7).
-
-    Each step draws a mini-batch of the integer-encoded ``tokens`` and minimizes the mean
-    cross-entropy of every next symbol. Returns the loss (nats per symbol) of every step.
-    """
-    steps = check_positive_int(steps, "steps")
-    batch_size = check_positive_int(batch_size, "batch_size")
-    check_temperature(learning_rate, "learning_rate")
-    data = tf.constant(tokens, dtype=tf.int32)
-    if data.shape.rank != 2 or data.shape[1] != generator.length:
-        raise ValueError(f"tokens must have shape (n, {generator.length}), got {tuple(data.shape)}")
-    optimizer = keras.optimizers.Adam(learning_rate)
-    variables = generator.trainable_variables
-    optimizer.build(variables)
-    rng = tf.random.Generator.from_seed(seed)
-
-    @tf.function
-    def step() -> tf.Tensor:
-        index = rng.uniform([batch_size], maxval=tf.shape(data)[0], dtype=tf.int32)
-        batch = tf.gather(data, index)
-        with tf.GradientTape() as tape:
-            logits = generator.teacher_forced_logits(batch)
-            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(batch, logits))
-        optimizer.apply(tape.gradient(loss, variables), variables)
-        return loss
-
-    losses = np.empty(steps)
-    for i in tqdm(range(steps), disable=not progress, desc="MLE", unit="it"):
-        losses[i] = float(step())
-        if not np.isfinite(losses[i]):
-            raise FloatingPointError(f"non-finite loss at step {i}")
-    return losses
