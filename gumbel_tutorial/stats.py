@@ -37,5 +37,6 @@ def chi_square_test(counts: Any, probs: Any) -> ChiSquareResult:
     expected = observed.sum() * expected_probs
     statistic = float(np.sum((observed - expected) ** 2 / expected))
     dof = observed.size - 1
-    p_value = float(tfd.Chi2(df=float(dof)).survival_function(statistic).numpy())
+    # float64 keeps tiny p-values (below about 1e-7) from rounding to 0.
+    p_value = float(tfd.Chi2(df=np.float64(dof)).survival_function(np.float64(statistic)).numpy())
     return ChiSquareResult(statistic=statistic, dof=dof, p_value=p_value)
