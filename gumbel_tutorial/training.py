@@ -28,6 +28,8 @@ from .schedules import ConstantTemperature, LinearAnneal
 
 GeneratorLoss = Literal["paper", "nonsaturating"]
 GENERATOR_LOSSES = ("paper", "nonsaturating")
+RealInputs = Literal["relaxed", "one_hot"]
+REAL_INPUTS = ("relaxed", "one_hot")
 
 
 def smooth_one_hot(tokens: Any, vocab_size: int, confidence: float = 0.9) -> tf.Tensor:
@@ -48,7 +50,9 @@ class GANConfig:
     ``generator_temperature=None`` anneals the generator's Gumbel-softmax temperature linearly from
     ``tau_start`` to ``tau_end`` over ``anneal_fraction`` of the run; a number fixes it (variant
     (c) fixes it at 1). The real inputs are smoothed to ``real_confidence`` and passed through
-    Gumbel-softmax at the annealed temperature.
+    Gumbel-softmax at the annealed temperature (``real_inputs="relaxed"``), or shown to the
+    discriminator as exact one-hot vectors (``"one_hot"``, for generators whose outputs are
+    straight-through one-hots).
     """
 
     iterations: int = 20_000
@@ -61,6 +65,7 @@ class GANConfig:
     anneal_fraction: float = 0.5
     generator_temperature: float | None = None
     real_confidence: float = 0.9
+    real_inputs: RealInputs = "relaxed"
     noise: NoiseMode = "hidden_and_cell"
     feedback: Feedback = "relaxed"
     straight_through: bool = False
@@ -82,6 +87,8 @@ class GANConfig:
             raise ValueError(f"anneal_fraction must be in (0, 1], got {self.anneal_fraction!r}")
         if not 0.0 < self.real_confidence <= 1.0:
             raise ValueError(f"real_confidence must be in (0, 1], got {self.real_confidence!r}")
+        if self.real_inputs not in REAL_INPUTS:
+            raise ValueError(f"real_inputs must be one of {REAL_INPUTS}, got {self.real_inputs!r}")
         if self.noise not in NOISE_MODES:
             raise ValueError(f"noise must be one of {NOISE_MODES}, got {self.noise!r}")
         if self.feedback not in FEEDBACKS:
@@ -321,7 +328,10 @@ class SequenceGAN(Trainer):
         index = tf.random.stateless_uniform(
             [cfg.batch_size], seed=seeds[0], maxval=cfg.dataset_size, dtype=tf.int32
         )
-        smoothed = smooth_one_hot(tf.gather(self.data, index), grammar.VOCAB_SIZE, cfg.real_confidence)
+        tokens = tf.gather(self.data, index)
+        if cfg.real_inputs == "one_hot":
+            return tf.one_hot(tokens, grammar.VOCAB_SIZE)
+        smoothed = smooth_one_hot(tokens, grammar.VOCAB_SIZE, cfg.real_confidence)
         return gumbel_softmax(tf.math.log(smoothed), temperature, seed=seeds[1])
 
     def _step(self, real_temperature: tf.Tensor, generator_temperature: tf.Tensor) -> dict[str, tf.Tensor]:
