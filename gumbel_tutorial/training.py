@@ -347,8 +347,9 @@ class SequenceGAN(Trainer):
                 straight_through_output=cfg.straight_through,
             )
             with g_tape.stop_recording(), tf.GradientTape() as d_tape:
-                real_logits = self.discriminator(real)
-                fake_logits = self.discriminator(tf.stop_gradient(fake))
+                # One discriminator pass over real and generated sequences together.
+                both = self.discriminator(tf.concat([real, tf.stop_gradient(fake)], axis=0))
+                real_logits, fake_logits = both[: cfg.batch_size], both[cfg.batch_size :]
                 d_loss = _bce(real_logits, 1.0) + _bce(fake_logits, 0.0)
             with g_tape.stop_recording():
                 self.d_optimizer.apply(d_tape.gradient(d_loss, d_vars), d_vars)
@@ -366,7 +367,6 @@ class SequenceGAN(Trainer):
             "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),
             "temperature": generator_temperature,
         }
-
 
     def sample_strings(self, n: int, seed: int = 0, temperature: float | None = None) -> list[str]:
         """``n`` generated strings: the argmax of each Gumbel-softmax output (chapter 8).
