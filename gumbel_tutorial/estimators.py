@@ -7,9 +7,14 @@ call, which is how the chapters measure variance over many repetitions.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from typing import Any
 
-from .checks import Seed, check_positive_int
+import numpy as np
+
+from .checks import Seed, check_logits, check_positive_int, check_temperature
+from .gumbel import gumbel_softmax
 from .runtime import tf, tfd
 
 Objective = Callable[[tf.Tensor], tf.Tensor]
@@ -56,3 +61,124 @@ def score_function_gradient(
         surrogate = tf.reduce_sum(tf.reduce_mean(f(z) * dist.log_prob(z), axis=0))
     grad_loc, grad_scale = tape.gradient(surrogate, [loc, scale])
     return grad_loc, grad_scale
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 4: estimators for the gradient of E_{z ~ Cat(softmax(logits))}[f(z)] with one-hot z.
+#
+# ``f`` maps one-hot (or relaxed one-hot) vectors of shape ``[..., K]`` to values of shape
+# ``[...]``. Every estimator takes ``logits`` of shape ``[K]`` or ``[R, K]`` (R copies = R
+# repetitions) and returns a gradient shaped like ``logits``: one independent estimate per row.
+# ---------------------------------------------------------------------------------------------
+
+BASELINES = ("none", "leave_one_out")
+
+
+def exact_categorical_gradient(f: Objective, logits: Any) -> tuple[tf.Tensor, tf.Tensor]:
+    """The exact objective ``sum_k p_k f(e_k)`` and its gradient by enumerating the K outcomes (chapter 4).
+
+    ``p = OneHotCategorical(logits).probs_parameter()`` and the K one-hot vectors ``e_k`` are the
+    rows of the identity matrix; ``tf.GradientTape`` differentiates the finite sum. Returns the
+    objective (shape ``logits.shape[:-1]``) and the gradient (shaped like ``logits``).
+    """
+    logits = tf.cast(check_logits(logits), tf.float32)
+    outcomes = tf.eye(tf.shape(logits)[-1], dtype=logits.dtype)
+    values = f(outcomes)  # f(e_k) for every outcome k, shape [K]
+    with tf.GradientTape() as tape:
+        tape.watch(logits)
+        probs = tfd.OneHotCategorical(logits=logits).probs_parameter()
+        objective = tf.reduce_sum(probs * values, axis=-1)
+    return objective, tape.gradient(objective, logits)
+
+
+def categorical_score_function_gradient(
+    f: Objective,
+    logits: Any,
+    num_samples: int,
+    baseline: str = "none",
+    seed: Seed = None,
+) -> tf.Tensor:
+    """REINFORCE estimate ``mean_s (f(z_s) - b_s) grad log p(z_s)``, ``z_s ~ OneHotCategorical`` (chapter 4).
+
+    ``baseline="none"`` uses ``b_s = 0``. ``baseline="leave_one_out"`` uses the mean of ``f`` over
+    the *other* ``num_samples - 1`` samples of the same estimate: ``b_s`` does not depend on
+    ``z_s``, so ``E[b_s grad log p(z_s)] = 0`` and the estimator stays unbiased (it needs
+    ``num_samples >= 2``). Neither variant uses a temperature.
+    """
+    num_samples = check_positive_int(num_samples, "num_samples")
+    if baseline not in BASELINES:
+        raise ValueError(f"baseline must be one of {BASELINES}, got {baseline!r}")
+    if baseline == "leave_one_out" and num_samples < 2:
+        raise ValueError(f"num_samples must be >= 2 for a leave-one-out baseline, got {num_samples}")
+    logits = tf.cast(check_logits(logits), tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(logits)
+        dist = tfd.OneHotCategorical(logits=logits, dtype=logits.dtype)
+        z = tf.stop_gradient(dist.sample(num_samples, seed=seed))  # [S, ..., K]
+        values = tf.stop_gradient(f(z))  # [S, ...]
+        if baseline == "leave_one_out":
+            others = (tf.reduce_sum(values, axis=0, keepdims=True) - values) / (num_samples - 1)
+            values = values - others
+        surrogate = tf.reduce_mean(values * dist.log_prob(z), axis=0)
+    return tape.gradient(surrogate, logits)
+
+
+def gumbel_softmax_gradient(
+    f: Objective,
+    logits: Any,
+    temperature: Any,
+    num_samples: int,
+    hard: bool = False,
+    seed: Seed = None,
+) -> tf.Tensor:
+    """Pathwise estimate through Gumbel-softmax samples (chapter 4).
+
+    ``mean_s grad f(y_s)`` with ``y_s = gumbel_softmax(logits, temperature)``: the relaxed
+    (Concrete) estimator for ``hard=False``, which is the exact gradient of the *relaxed*
+    objective ``E[f(y)]`` and therefore biased for the discrete one; the straight-through
+    estimator for ``hard=True``, which evaluates ``f`` at the one-hot sample but backpropagates
+    the relaxed sample's gradient (biased too).
+    """
+    num_samples = check_positive_int(num_samples, "num_samples")
+    logits = tf.cast(check_logits(logits), tf.float32)
+    check_temperature(temperature)
+    with tf.GradientTape() as tape:
+        tape.watch(logits)
+        tiled = tf.broadcast_to(logits, tf.concat([[num_samples], tf.shape(logits)], axis=0))
+        y = gumbel_softmax(tiled, temperature, hard=hard, seed=seed)  # [S, ..., K]
+        objective = tf.reduce_mean(f(y), axis=0)
+    return tape.gradient(objective, logits)
+
+
+@dataclasses.dataclass(frozen=True)
+class BiasVariance:
+    """Squared bias and variance of R gradient estimates, summed over the K components (chapter 4).
+
+    ``bias_squared = sum_k (mean_r g_rk - exact_k)^2`` and ``variance = sum_k var_r(g_rk)`` (the
+    variance of one estimate, ``ddof=1``). ``noise_floor = variance / R`` is what
+    ``bias_squared`` averages to for an *unbiased* estimator, from the finite R alone.
+    ``mse = bias_squared + variance`` is the mean squared error of one estimate.
+    """
+
+    bias_squared: float
+    variance: float
+    noise_floor: float
+    repetitions: int
+
+    @property
+    def mse(self) -> float:
+        return self.bias_squared + self.variance
+
+
+def bias_variance(estimates: Any, exact: Any) -> BiasVariance:
+    """Summarize ``R`` estimates of shape ``[R, K]`` against the exact gradient of shape ``[K]`` (chapter 4)."""
+    estimates = np.asarray(estimates, dtype=np.float64)
+    exact = np.asarray(exact, dtype=np.float64)
+    if estimates.ndim != 2 or estimates.shape[0] < 2:
+        raise ValueError(f"estimates must have shape [R, K] with R >= 2, got {estimates.shape}")
+    if exact.shape != estimates.shape[1:]:
+        raise ValueError(f"exact must have shape {estimates.shape[1:]}, got {exact.shape}")
+    repetitions = estimates.shape[0]
+    bias_squared = float(np.sum((estimates.mean(axis=0) - exact) ** 2))
+    variance = float(np.sum(estimates.var(axis=0, ddof=1)))
+    return BiasVariance(bias_squared, variance, variance / repetitions, repetitions)

@@ -52,6 +52,22 @@ VARIANTS: dict[str, Variant] = {
                  lambda n: GANConfig(iterations=n, generator_temperature=1.0)),
     "d": Variant("(d) noise only in the initial hidden state; the initial cell state is learned",
                  lambda n: GANConfig(iterations=n, noise="hidden_only")),
+    # Beyond the paper (chapter 9): what we tried, in the order we tried it.
+    "hard": Variant("(a) with hard feedback: the generator reads its own one-hot token (RelGAN)",
+                    lambda n: GANConfig(iterations=n, feedback="hard")),
+    "st": Variant("straight-through one-hot outputs and one-hot real inputs, hard feedback, -log D loss",
+                  lambda n: GANConfig(iterations=n, feedback="hard", straight_through=True,
+                                      real_inputs="one_hot", generator_loss="nonsaturating")),
+    "st_mb": Variant("as st, with minibatch-spread features in the discriminator",
+                     lambda n: GANConfig(iterations=n, feedback="hard", straight_through=True,
+                                         real_inputs="one_hot", generator_loss="nonsaturating",
+                                         minibatch_features=True)),
+    "hard_mb_cold": Variant("hard feedback, real inputs smoothed to 0.99, minibatch features, tau 5 -> 0.5",
+                            lambda n: GANConfig(iterations=n, feedback="hard", real_confidence=0.99,
+                                                tau_end=0.5, minibatch_features=True)),
+    "ours": Variant("hard feedback, real inputs smoothed to 0.99, minibatch features, learning rate 5e-4",
+                    lambda n: GANConfig(iterations=n, feedback="hard", real_confidence=0.99,
+                                        minibatch_features=True, learning_rate=5e-4)),
 }
 PAPER_VARIANTS = ("mle", "a", "b", "c", "d")
 
@@ -73,6 +89,17 @@ def versions() -> dict[str, str]:
 
 def _write_json(path: pathlib.Path, value: Any) -> None:
     write_atomically(path, lambda f: f.write(json.dumps(value, indent=1).encode()))
+
+
+MLE_SETTINGS = ("iterations", "hidden_size", "batch_size", "learning_rate", "length", "dataset_size", "data_seed")
+
+
+def _config_record(name: str, config: GANConfig) -> dict[str, Any]:
+    """The settings that a variant actually uses (the MLE model has no temperatures or losses)."""
+    record = dataclasses.asdict(config)
+    if VARIANTS[name].adversarial:
+        return record
+    return {key: record[key] for key in MLE_SETTINGS}
 
 
 def _train(name: str, config: GANConfig, seed: int, checkpoints: pathlib.Path, progress: bool) -> tuple[Any, list[str]]:
@@ -103,7 +130,7 @@ def run_variant(name: str, iterations: int, out: pathlib.Path, seed: int, comman
         **metrics.evaluate(samples, training),
         "iterations": config.iterations,
         "mle_pretraining": False,
-        "config": dataclasses.asdict(config),
+        "config": _config_record(name, config),
         "seed": seed,
         "versions": versions(),
         "command": command,

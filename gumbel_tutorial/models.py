@@ -141,18 +141,42 @@ class SequenceGenerator(keras.Model):
 class SequenceDiscriminator(keras.Model):
     """An LSTM that reads a whole sequence of (relaxed) one-hot vectors and returns a logit (chapter 8).
 
-    ``sigmoid(logit)`` is the probability ``D(x)`` that the sequence is real.
+    ``sigmoid(logit)`` is the probability ``D(x)`` that the sequence is real. With
+    ``minibatch_features`` the readout also sees, for every position, how much the symbols vary
+    across the mini-batch (the minibatch standard deviation of Karras et al., 2018): a generator
+    that writes the same string again and again is then easy to tell apart (chapter 9).
     """
 
-    def __init__(self, hidden_size: int, vocab_size: int, init_seed: int = 1) -> None:
+    def __init__(
+        self,
+        hidden_size: int,
+        vocab_size: int,
+        length: int,
+        init_seed: int = 1,
+        minibatch_features: bool = False,
+    ) -> None:
         super().__init__()
         check_positive_int(hidden_size, "hidden_size")
         self.vocab_size = check_positive_int(vocab_size, "vocab_size")
+        check_positive_int(length, "length")
+        self.minibatch_features = minibatch_features
         self.lstm = keras.layers.LSTM(hidden_size, **_lstm_initializers(init_seed))
         self.readout = keras.layers.Dense(1, kernel_initializer=_glorot(init_seed + 2))
-        self.lstm.build((None, None, vocab_size))
-        self.readout.build((None, hidden_size))
+        self.lstm.build((None, length, vocab_size))
+        self.readout.build((None, hidden_size + (length if minibatch_features else 0)))
+
+    def encode(self, sequences: tf.Tensor) -> tf.Tensor:
+        """The LSTM's last hidden state ``[batch, hidden]`` for each sequence."""
+        return self.lstm(sequences)
+
+    def score(self, encoded: tf.Tensor, sequences: tf.Tensor) -> tf.Tensor:
+        """Logits ``[batch]`` from encoded sequences (plus the batch's spread, if enabled)."""
+        if self.minibatch_features:
+            _, variance = tf.nn.moments(sequences, axes=[0])
+            spread = tf.reduce_mean(tf.sqrt(variance + 1e-8), axis=-1)  # one value per position
+            encoded = tf.concat([encoded, tf.broadcast_to(spread, [tf.shape(encoded)[0], tf.shape(spread)[0]])], -1)
+        return tf.squeeze(self.readout(encoded), axis=-1)
 
     def call(self, sequences: tf.Tensor) -> tf.Tensor:
         """Logits ``[batch]`` for sequences ``[batch, length, vocab]``."""
-        return tf.squeeze(self.readout(self.lstm(sequences)), axis=-1)
+        return self.score(self.encode(sequences), sequences)

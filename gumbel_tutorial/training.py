@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import keras
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from . import grammar
 from .checks import check_positive_int, check_temperature
@@ -70,6 +70,7 @@ class GANConfig:
     feedback: Feedback = "relaxed"
     straight_through: bool = False
     generator_loss: GeneratorLoss = "paper"
+    minibatch_features: bool = False
     length: int = grammar.MAX_LEN
     dataset_size: int = grammar.DATASET_SIZE
     data_seed: int = 0
@@ -294,7 +295,10 @@ class SequenceGAN(Trainer):
         self.generator = generator or SequenceGenerator(
             config.hidden_size, vocab, config.length, config.noise, init_seed=10 * seed
         )
-        self.discriminator = SequenceDiscriminator(config.hidden_size, vocab, init_seed=10 * seed + 5)
+        self.discriminator = SequenceDiscriminator(
+            config.hidden_size, vocab, config.length, init_seed=10 * seed + 5,
+            minibatch_features=config.minibatch_features,
+        )
         self.g_optimizer = keras.optimizers.Adam(config.learning_rate)
         self.d_optimizer = keras.optimizers.Adam(config.learning_rate)
         self.g_optimizer.build(self.generator.trainable_variables)
@@ -347,9 +351,11 @@ class SequenceGAN(Trainer):
                 straight_through_output=cfg.straight_through,
             )
             with g_tape.stop_recording(), tf.GradientTape() as d_tape:
-                # One discriminator pass over real and generated sequences together.
-                both = self.discriminator(tf.concat([real, tf.stop_gradient(fake)], axis=0))
-                real_logits, fake_logits = both[: cfg.batch_size], both[cfg.batch_size :]
+                # One LSTM pass over real and generated sequences together; each batch is scored
+                # with its own minibatch statistics.
+                encoded = self.discriminator.encode(tf.concat([real, tf.stop_gradient(fake)], axis=0))
+                real_logits = self.discriminator.score(encoded[: cfg.batch_size], real)
+                fake_logits = self.discriminator.score(encoded[cfg.batch_size :], tf.stop_gradient(fake))
                 d_loss = _bce(real_logits, 1.0) + _bce(fake_logits, 0.0)
             with g_tape.stop_recording():
                 self.d_optimizer.apply(d_tape.gradient(d_loss, d_vars), d_vars)

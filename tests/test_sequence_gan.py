@@ -24,7 +24,7 @@ def test_generator_shapes_and_simplex(noise):
     np.testing.assert_allclose(samples.sum(-1), 1.0, atol=1e-5)
     assert generator.teacher_forced_logits(tf.zeros([3, L], tf.int32)).shape == (3, L, V)
     assert generator.sample_tokens(4, seed=(3, 4)).shape == (4, L)
-    assert SequenceDiscriminator(16, V)(samples).shape == (5,)
+    assert SequenceDiscriminator(16, V, L)(samples).shape == (5,)
 
 
 def test_noise_modes_differ_as_in_the_paper():
