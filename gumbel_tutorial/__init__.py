@@ -2,26 +2,41 @@
 
 Importing the package imports TensorFlow quietly (see :mod:`gumbel_tutorial.runtime`). Modules
 follow the chapters: ``estimators`` (1, 4), ``gumbel`` and ``stats`` (2), ``schedules`` and
-``plotting`` (3).
+``plotting`` (3), ``toy_gan`` (5), ``grammar`` and ``metrics`` (6), ``models`` and ``training``
+(7, 8), ``experiments`` and the command line ``python -m gumbel_tutorial`` (9).
 """
 
-from .estimators import pathwise_gradient, score_function_gradient
+from .estimators import (
+    BiasVariance,
+    bias_variance,
+    categorical_score_function_gradient,
+    exact_categorical_gradient,
+    gumbel_softmax_gradient,
+    pathwise_gradient,
+    score_function_gradient,
+)
 from .gumbel import gumbel_max, gumbel_softmax, sample_gumbel, straight_through
 from .runtime import set_seed
 from .schedules import ConstantTemperature, ExponentialAnneal, LinearAnneal
-from .stats import ChiSquareResult, chi_square_test
+from .stats import ChiSquareResult, chi_square_test, total_variation
 
 __all__ = [
+    "BiasVariance",
     "ChiSquareResult",
     "ConstantTemperature",
     "ExponentialAnneal",
     "LinearAnneal",
+    "bias_variance",
+    "categorical_score_function_gradient",
     "chi_square_test",
+    "exact_categorical_gradient",
     "gumbel_max",
     "gumbel_softmax",
+    "gumbel_softmax_gradient",
     "pathwise_gradient",
     "sample_gumbel",
     "score_function_gradient",
     "set_seed",
     "straight_through",
+    "total_variation",
 ]

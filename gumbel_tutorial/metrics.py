@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from .grammar import PAD, VOCAB, decode, is_valid
+from .stats import total_variation
 
 METRIC_NAMES: tuple[str, ...] = ("valid", "unique", "novel", "length_tv", "symbol_tv")
 """The keys of :func:`evaluate`, in order."""
@@ -51,14 +52,6 @@ def _as_strings(samples: Any, name: str = "samples", allow_empty: bool = False) 
         if not isinstance(item, str):
             raise TypeError(f"{name} must hold only str, got {type(item).__name__} ({item!r})")
     return items
-
-
-def total_variation(p: Any, q: Any) -> float:
-    """``0.5 * sum(|p - q|)`` for two probability vectors of the same shape (chapter 6)."""
-    p_arr, q_arr = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
-    if p_arr.shape != q_arr.shape:
-        raise ValueError(f"p and q must have the same shape, got {p_arr.shape} and {q_arr.shape}")
-    return float(0.5 * np.abs(p_arr - q_arr).sum())
 
 
 def fraction_valid(samples: Iterable[str]) -> float:

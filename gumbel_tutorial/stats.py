@@ -1,4 +1,4 @@
-"""Goodness-of-fit checks for samplers (chapter 2)."""
+"""Goodness-of-fit checks for samplers (chapter 2) and distances between distributions (chapters 5-9)."""
 
 from __future__ import annotations
 
@@ -40,3 +40,16 @@ def chi_square_test(counts: Any, probs: Any) -> ChiSquareResult:
     # float64 keeps tiny p-values (below about 1e-7) from rounding to 0.
     p_value = float(tfd.Chi2(df=np.float64(dof)).survival_function(np.float64(statistic)).numpy())
     return ChiSquareResult(statistic=statistic, dof=dof, p_value=p_value)
+
+
+def total_variation(p: Any, q: Any) -> float | np.ndarray:
+    """``0.5 * sum_k |p_k - q_k|`` over the last axis (chapter 5; the metrics of chapter 6 use it too).
+
+    0 for equal distributions, 1 for disjoint supports. Leading axes broadcast, so a history of
+    distributions ``[epochs, k]`` gives one distance per epoch; two vectors give a float.
+    """
+    p_arr, q_arr = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
+    if p_arr.shape[-1:] != q_arr.shape[-1:]:
+        raise ValueError(f"p and q must have the same last axis, got shapes {p_arr.shape} and {q_arr.shape}")
+    distance = 0.5 * np.abs(p_arr - q_arr).sum(axis=-1)
+    return float(distance) if distance.ndim == 0 else distance

@@ -5,11 +5,12 @@ discriminator, on an endless stream of the numbers 0-4. Every generator sample i
 ``RelaxedOneHotCategorical`` (Gumbel-softmax) vector, so the discriminator's gradient reaches the
 logits. This module runs that experiment, and the variants chapter 5 measures (a small MLP
 discriminator, hard or smoothed real data, constant or annealed temperature), entirely inside
-compiled TensorFlow graphs: one ``tf.function`` call runs a whole epoch with its loops in-graph.
+compiled TensorFlow graphs: one ``tf.function`` call (XLA-compiled by default) runs a whole epoch,
+its loops over discriminator and generator updates in-graph, so Python runs once per epoch.
 
-``replicas`` independent copies of the GAN (own logits, discriminator, data and noise) train side
-by side in one graph: every variable carries a leading replica axis, and Adam acts element-wise,
-so the copies never interact. One run therefore measures the spread over seeds at little cost.
+``replicas`` independent copies of the GAN (own logits, discriminator, data and noise), and
+several configurations at once (:func:`train_side_by_side`), train as *lanes* of one graph: every
+variable carries a leading lane axis, and Adam acts element-wise, so lanes never interact.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .checks import check_positive_int, check_probabilities, check_temperature
 from .gumbel import gumbel_softmax
 from .runtime import tf, tfd
 from .schedules import ConstantTemperature, ExponentialAnneal, LinearAnneal, TemperatureSchedule
+from .stats import total_variation
 
 DISCRIMINATORS = ("logistic", "mlp")
 REAL_DATA = ("hard", "smoothed")
@@ -50,7 +52,7 @@ class ToyGANConfig:
     epochs: int = 200
     batches_per_epoch: int = 100
     generator_steps: int = 10
-    temperature: TemperatureSchedule = ConstantTemperature(0.001)
+    temperature: TemperatureSchedule | float = ConstantTemperature(0.001)
     discriminator: str = "logistic"
     hidden_units: int = 16
     real_data: str = "hard"
@@ -134,15 +136,8 @@ class ToyGANHistory:
 
     @property
     def steps_per_second(self) -> float:
-        """Discriminator plus generator updates per second of training."""
+        """Discriminator plus generator updates per second of training (each advances every lane)."""
         return self.config.total_steps / self.seconds
-
-
-def total_variation(p: Any, q: Any) -> np.ndarray:
-    """``0.5 * sum_k |p_k - q_k|`` over the last axis (chapter 5)."""
-    p = np.asarray(p, dtype=np.float64)
-    q = np.asarray(q, dtype=np.float64)
-    return 0.5 * np.abs(p - q).sum(axis=-1)
 
 
 def _bce(logits: tf.Tensor, label: float) -> tf.Tensor:

@@ -84,7 +84,7 @@ def test_index_arrays_are_decoded():
 def test_total_variation_disjoint_and_equal():
     assert total_variation([1, 0], [0, 1]) == 1.0
     assert total_variation([0.5, 0.5], [0.5, 0.5]) == 0.0
-    with pytest.raises(ValueError, match="same shape"):
+    with pytest.raises(ValueError, match="same last axis"):
         total_variation([1, 0], [1, 0, 0])
 
 
