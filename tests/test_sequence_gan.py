@@ -126,3 +126,20 @@ def test_bad_mle_input():
         train_mle(generator, np.zeros((4, 5), np.int32), steps=1)
     with pytest.raises(ValueError, match="steps"):
         train_mle(generator, np.zeros((4, L), np.int32), steps=0)
+
+
+def test_minibatch_features_see_a_collapsed_batch():
+    discriminator = SequenceDiscriminator(8, V, L, minibatch_features=True)
+    varied = tf.one_hot(grammar.encode(grammar.sample_dataset(64, L, seed=1)), V)
+    collapsed = tf.one_hot(grammar.encode(["x" + " " * (L - 1)] * 64), V)
+    # Scoring the same encodings with two batches' statistics: only the spread differs.
+    encoded = discriminator.encode(varied)
+    difference = discriminator.score(encoded, varied) - discriminator.score(encoded, collapsed)
+    assert np.all(np.abs(difference.numpy()) > 0)
+    assert np.allclose(difference.numpy(), difference.numpy()[0])  # one shift for the whole batch
+
+
+def test_variant_beyond_the_paper_trains():
+    gan = SequenceGAN(small_config(feedback="hard", real_confidence=0.99, minibatch_features=True), seed=0)
+    history = gan.train(progress=False)
+    assert all(np.all(np.isfinite(values)) for values in history.values())
