@@ -20,7 +20,7 @@ import numpy as np
 from tqdm import tqdm
 
 from . import grammar
-from .checks import check_positive_int, check_temperature
+from .checks import Seed, check_positive_int, check_temperature
 from .gumbel import gumbel_softmax
 from .models import FEEDBACKS, NOISE_MODES, Feedback, NoiseMode, SequenceDiscriminator, SequenceGenerator
 from .runtime import tf
@@ -41,6 +41,19 @@ def smooth_one_hot(tokens: Any, vocab_size: int, confidence: float = 0.9) -> tf.
         raise ValueError(f"confidence must be in (0, 1], got {confidence!r}")
     rest = (1.0 - confidence) / (vocab_size - 1)
     return tf.one_hot(tokens, vocab_size, on_value=confidence, off_value=rest)
+
+
+def relaxed_real_inputs(
+    tokens: Any, vocab_size: int, confidence: float, temperature: Any, seed: Seed = None
+) -> tf.Tensor:
+    """The paper's input noise: smooth each true symbol to ``confidence``, then draw a
+    Gumbel-softmax sample at ``temperature`` (chapter 8).
+
+    The argmax of each vector is an exact sample of the smoothed categorical, so every real symbol
+    is replaced by another one with probability ``1 - confidence``, at any temperature.
+    """
+    smoothed = smooth_one_hot(tokens, vocab_size, confidence)
+    return gumbel_softmax(tf.math.log(smoothed), temperature, seed=seed)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -335,8 +348,7 @@ class SequenceGAN(Trainer):
         tokens = tf.gather(self.data, index)
         if cfg.real_inputs == "one_hot":
             return tf.one_hot(tokens, grammar.VOCAB_SIZE)
-        smoothed = smooth_one_hot(tokens, grammar.VOCAB_SIZE, cfg.real_confidence)
-        return gumbel_softmax(tf.math.log(smoothed), temperature, seed=seeds[1])
+        return relaxed_real_inputs(tokens, grammar.VOCAB_SIZE, cfg.real_confidence, temperature, seed=seeds[1])
 
     def _step(self, real_temperature: tf.Tensor, generator_temperature: tf.Tensor) -> dict[str, tf.Tensor]:
         cfg = self.config

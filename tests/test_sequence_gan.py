@@ -6,7 +6,7 @@ import pytest
 from gumbel_tutorial import grammar
 from gumbel_tutorial.models import SequenceDiscriminator, SequenceGenerator
 from gumbel_tutorial.runtime import tf
-from gumbel_tutorial.training import GANConfig, SequenceGAN, smooth_one_hot, train_mle
+from gumbel_tutorial.training import GANConfig, SequenceGAN, relaxed_real_inputs, smooth_one_hot, train_mle
 
 V, L = grammar.VOCAB_SIZE, grammar.MAX_LEN
 
@@ -143,3 +143,12 @@ def test_variant_beyond_the_paper_trains():
     gan = SequenceGAN(small_config(feedback="hard", real_confidence=0.99, minibatch_features=True), seed=0)
     history = gan.train(progress=False)
     assert all(np.all(np.isfinite(values)) for values in history.values())
+
+
+def test_relaxed_real_inputs_flip_one_symbol_in_ten():
+    tokens = tf.constant(grammar.encode(grammar.sample_dataset(2_000, L, seed=2)))
+    relaxed = relaxed_real_inputs(tokens, V, 0.9, 1.0, seed=(4, 5))
+    kept = float(tf.reduce_mean(tf.cast(tf.argmax(relaxed, -1, output_type=tf.int32) == tokens, tf.float32)))
+    # 24,000 symbols: the standard error of the kept fraction is about 0.002.
+    assert abs(kept - 0.9) < 0.01
+    np.testing.assert_allclose(relaxed.numpy().sum(-1), 1.0, atol=1e-5)
