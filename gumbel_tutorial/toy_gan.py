@@ -19,7 +19,6 @@ import dataclasses
 import math
 import time
 from collections.abc import Sequence
-from typing import Any
 
 import keras
 import numpy as np
