@@ -113,29 +113,39 @@ class SequenceGenerator(keras.Model):
         """
         if feedback not in FEEDBACKS:
             raise ValueError(f"feedback must be one of {FEEDBACKS}, got {feedback!r}")
+
+        def choose(logits: tf.Tensor, seed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+            relaxed = gumbel_softmax(logits, temperature, seed=seed)
+            if not (straight_through_output or feedback == "hard"):
+                return relaxed, relaxed
+            hard = straight_through(relaxed)
+            return (hard if straight_through_output else relaxed), (hard if feedback == "hard" else relaxed)
+
+        return tf.stack(self._unroll(batch_size, seed, choose), axis=1)
+
+    def sample_tokens(self, batch_size: Any, seed: Seed = None) -> tf.Tensor:
+        """Exact ancestral samples ``[batch, length]`` of symbol indices, feeding back one-hots (chapter 7)."""
+
+        def choose(logits: tf.Tensor, seed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+            one_hot = gumbel_max(logits, seed=seed)
+            return tf.argmax(one_hot, axis=-1, output_type=tf.int32), one_hot
+
+        return tf.stack(self._unroll(batch_size, seed, choose), axis=1)
+
+    def _unroll(self, batch_size: Any, seed: Seed, choose: Any) -> list[tf.Tensor]:
+        """Run the LSTM for ``length`` steps from its initial state, feeding back what it emits.
+
+        ``choose(logits, step_seed)`` returns the step's output and the next input.
+        """
         init_seed, *step_seeds = tfp.random.split_seed(seed, n=self.length + 1)
         state = self.initial_state(batch_size, init_seed)
         inputs = tf.zeros(tf.stack([batch_size, self.vocab_size]))
         outputs = []
         for t in range(self.length):
             logits, state = self.step(inputs, state)
-            relaxed = gumbel_softmax(logits, temperature, seed=step_seeds[t])
-            hard = straight_through(relaxed)
-            outputs.append(hard if straight_through_output else relaxed)
-            inputs = hard if feedback == "hard" else relaxed
-        return tf.stack(outputs, axis=1)
-
-    def sample_tokens(self, batch_size: Any, seed: Seed = None) -> tf.Tensor:
-        """Exact ancestral samples ``[batch, length]`` of symbol indices, feeding back one-hots (chapter 7)."""
-        init_seed, *step_seeds = tfp.random.split_seed(seed, n=self.length + 1)
-        state = self.initial_state(batch_size, init_seed)
-        inputs = tf.zeros(tf.stack([batch_size, self.vocab_size]))
-        tokens = []
-        for t in range(self.length):
-            logits, state = self.step(inputs, state)
-            inputs = gumbel_max(logits, seed=step_seeds[t])
-            tokens.append(tf.argmax(inputs, axis=-1, output_type=tf.int32))
-        return tf.stack(tokens, axis=1)
+            output, inputs = choose(logits, step_seeds[t])
+            outputs.append(output)
+        return outputs
 
 
 class SequenceDiscriminator(keras.Model):
