@@ -3,9 +3,12 @@
     python benchmarks/bench_training.py [--hidden 64 128] [--iterations 30] [--out results/benchmark.json]
 
 Shapes: batch 200, length 12, 6 symbols (Algorithm 1, one discriminator and one generator update
-on the same noise batch). The compiled step's effective rate counts only the matrix-multiply FLOPs
-of the LSTMs (and their readouts), forward and backward; it is compared with the rate of a large
-matrix product (2048 x 2048 float32) measured in the same run.
+on the same noise batch). "Compiled" is the training loop as the package runs it: iterations in a
+compiled graph loop, timed per iteration; "eager" runs the same step operation by operation. The
+effective rate counts the matrix-multiply FLOPs of the LSTMs (and the generator's readout) that
+the iteration computes, forward and backward. Two rates measured in the same run frame it: a
+large matrix product (2048 x 2048, float32), and a chain of dependent products with the LSTM's
+own shapes ``[200, 6 + H] x [6 + H, 4H]`` and back, which is what a recurrence can hope for.
 """
 
 from __future__ import annotations
@@ -23,22 +26,28 @@ from gumbel_tutorial.training import GANConfig, SequenceGAN, write_atomically
 VOCAB, LENGTH, BATCH = 6, 12, 200
 
 
-def lstm_flops(batch: int, hidden: int, length: int = LENGTH, vocab: int = VOCAB) -> int:
-    """Forward matrix-multiply FLOPs of one LSTM pass over a sequence: gates and readout."""
-    return 2 * batch * length * ((vocab + hidden) * 4 * hidden)
+def lstm_flops(batch: int, hidden: int, inputs: int = VOCAB) -> int:
+    """Matrix-multiply FLOPs of one pass over a sequence through ``[x, h] x W``, ``W: [inputs + hidden, 4 hidden]``.
 
-
-def iteration_flops(hidden: int, batch: int = BATCH) -> int:
-    """Matrix-multiply FLOPs of one Algorithm-1 iteration, counting a backward pass as twice its forward.
-
-    generator forward (with its readout); discriminator forward on real and fake, then backward
-    for its update; discriminator forward on the fake batch again after the update, and the
-    backward pass through it and through the generator for the generator's update.
+    ``inputs=0`` counts the recurrent part ``h x U`` alone.
     """
-    lstm = lstm_flops(batch, hidden)
-    generator = lstm + 2 * batch * LENGTH * hidden * VOCAB
-    d_update = 2 * lstm + 2 * (2 * lstm)
-    g_update = lstm + 2 * lstm + 2 * generator
+    return 2 * batch * LENGTH * (inputs + hidden) * 4 * hidden
+
+
+def iteration_flops(hidden: int, batch: int = BATCH, fake: int = BATCH) -> int:
+    """Matrix-multiply FLOPs that one Algorithm-1 iteration computes.
+
+    Generator forward (with its readout). Discriminator update: forward over real and fake, then
+    the weight gradients and the gradients along the hidden states (the inputs are data, so no
+    input gradients). Generator update: the updated discriminator forward over the fake batch,
+    its backward to the inputs (no weight gradients: only the generator is updated), then the
+    generator's backward, weights and inputs/hidden states, readout included.
+    """
+    both = batch + fake
+    readout = 2 * fake * LENGTH * hidden * VOCAB
+    generator = lstm_flops(fake, hidden) + readout
+    d_update = 2 * lstm_flops(both, hidden) + lstm_flops(both, hidden, inputs=0)
+    g_update = 2 * lstm_flops(fake, hidden) + 2 * generator
     return generator + d_update + g_update
 
 
@@ -62,11 +71,29 @@ def matmul_gflops(size: int = 2048, repeats: int = 10) -> float:
     return 2 * size**3 / seconds / 1e9
 
 
+def chain_gflops(hidden: int, links: int = 48, repeats: int = 10) -> float:
+    """GFLOP/s of dependent products ``[200, 6 + H] x [6 + H, 4H]`` then ``x [4H, 6 + H]``, in one graph."""
+    width = VOCAB + hidden
+    x = tf.random.stateless_normal([BATCH, width], seed=(5, 6))
+    forward = tf.random.stateless_normal([width, 4 * hidden], seed=(7, 8)) / width
+    backward = tf.random.stateless_normal([4 * hidden, width], seed=(9, 10)) / (4 * hidden)
+
+    @tf.function
+    def chain() -> tf.Tensor:
+        y = x
+        for _ in range(links):
+            y = tf.matmul(tf.matmul(y, forward), backward)
+        return y
+
+    seconds = time_calls(lambda: chain().numpy(), repeats)
+    return links * 2 * (2 * BATCH * width * 4 * hidden) / seconds / 1e9
+
+
 def bench_hidden(hidden: int, iterations: int) -> dict[str, float]:
     gan = SequenceGAN(GANConfig(hidden_size=hidden), seed=0)
-    arguments = (tf.constant(3.0), tf.constant(3.0))
-    compiled = time_calls(lambda: gan._train_step(*arguments)["d_loss"].numpy(), iterations)
-    eager = time_calls(lambda: gan._step(*arguments)["d_loss"].numpy(), max(3, iterations // 10))
+    count = tf.constant(iterations)
+    compiled = time_calls(lambda: gan._run(count).numpy(), 5) / iterations
+    eager = time_calls(lambda: gan._step()["d_loss"].numpy(), max(3, iterations // 10))
     flops = iteration_flops(hidden)
     return {
         "hidden_size": hidden,
@@ -75,6 +102,7 @@ def bench_hidden(hidden: int, iterations: int) -> dict[str, float]:
         "speedup": eager / compiled,
         "gflop_per_iteration": flops / 1e9,
         "compiled_gflops": flops / compiled / 1e9,
+        "lstm_chain_gflops": chain_gflops(hidden),
     }
 
 
@@ -88,11 +116,13 @@ def main() -> None:
     rows = [bench_hidden(hidden, args.iterations) for hidden in args.hidden]
     peak = matmul_gflops()
     print(f"large matrix product: {peak:.1f} GFLOP/s")
-    print(f"{'hidden':>6} {'eager ms':>9} {'compiled ms':>12} {'speedup':>8} {'GFLOP/it':>9} {'GFLOP/s':>8} {'of peak':>8}")
+    print(f"{'hidden':>6} {'eager ms':>9} {'compiled ms':>12} {'speedup':>8} {'GFLOP/it':>9} {'GFLOP/s':>8}"
+          f" {'of peak':>8} {'chain GFLOP/s':>14}")
     for row in rows:
         row["fraction_of_matmul"] = row["compiled_gflops"] / peak
         print(f"{row['hidden_size']:>6} {row['eager_ms']:>9.1f} {row['compiled_ms']:>12.1f} {row['speedup']:>8.1f}"
-              f" {row['gflop_per_iteration']:>9.3f} {row['compiled_gflops']:>8.1f} {row['fraction_of_matmul']:>8.0%}")
+              f" {row['gflop_per_iteration']:>9.3f} {row['compiled_gflops']:>8.1f} {row['fraction_of_matmul']:>8.0%}"
+              f" {row['lstm_chain_gflops']:>14.1f}")
     if args.out is not None:
         report = {"matmul_gflops": peak, "rows": rows, "versions": versions(),
                   "command": "python benchmarks/bench_training.py " + " ".join(

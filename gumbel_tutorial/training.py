@@ -1,6 +1,7 @@
 """Training loops: the maximum-likelihood LSTM (chapter 7) and Algorithm 1 of the paper (chapter 8).
 
-Every training step is compiled with ``tf.function``. Randomness comes from one
+Training steps run inside one compiled ``tf.function`` loop, up to ``Trainer.chunk`` iterations
+per call from Python, so the many small steps do not each pay Python's dispatch cost. Randomness comes from one
 ``tf.random.Generator`` per run, so a checkpoint holds the exact random state and a resumed run
 continues where it stopped. Long runs checkpoint every ``checkpoint_every`` iterations and write
 their loss history atomically (temporary file, then rename).
@@ -144,23 +145,26 @@ def write_atomically(path: pathlib.Path, write: Any) -> None:
 class Trainer:
     """A compiled training step run in a resumable loop (chapters 7-9).
 
-    Subclasses define ``history_keys``, the compiled ``_train_step`` returning those scalars, and
-    the objects to checkpoint. The loop records every iteration, shows a progress bar, checkpoints
-    every ``checkpoint_every`` iterations (weights, optimizers, random state, step, wall time, and
-    the history written atomically) and resumes from the last checkpoint when run again.
+    Subclasses define ``history_keys``, the step ``_step`` (graph code returning those scalars and
+    advancing ``self.step``) and the objects to checkpoint. The loop runs the step ``chunk`` times
+    per compiled call, records every iteration, shows a progress bar, checkpoints every
+    ``checkpoint_every`` iterations (weights, optimizers, random state, step, wall time, and the
+    history written atomically) and resumes from the last checkpoint when run again.
     """
 
     history_keys: tuple[str, ...] = ()
     description = "train"
+    chunk = 100
 
     def __init__(self, seed: int) -> None:
         self.rng = tf.random.Generator.from_seed(seed)
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
         self.wall_seconds = tf.Variable(0.0, dtype=tf.float64, trainable=False, name="wall_seconds")
         self.history: dict[str, list[float]] = {key: [] for key in self.history_keys}
+        self._run = tf.function(self._run_steps)
 
-    def _step_arguments(self, step: int) -> tuple[Any, ...]:
-        return ()
+    def _step(self) -> dict[str, tf.Tensor]:
+        raise NotImplementedError
 
     def _trackables(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -168,16 +172,31 @@ class Trainer:
     def _postfix(self, record: dict[str, float]) -> dict[str, str]:
         return {key: f"{value:.3f}" for key, value in record.items()}
 
-    def train_step(self) -> dict[str, float]:
-        """Run one compiled iteration; record and return its scalars."""
-        step = int(self.step.numpy())
-        values = self._train_step(*self._step_arguments(step))
-        record = {key: float(value) for key, value in values.items()}
-        for key in self.history_keys:
-            self.history[key].append(record[key])
-        if not all(np.isfinite(v) for v in record.values()):
-            raise FloatingPointError(f"non-finite value at iteration {step}: {record}")
-        return record
+    def _run_steps(self, count: tf.Tensor) -> tf.Tensor:
+        """``count`` iterations in one graph loop; their scalars as ``[count, len(history_keys)]``."""
+        history = tf.TensorArray(tf.float32, size=count)
+        for i in tf.range(count):
+            values = self._step()
+            history = history.write(i, tf.stack([tf.cast(values[key], tf.float32) for key in self.history_keys]))
+        return history.stack()
+
+    def run(self, count: int) -> np.ndarray:
+        """Run ``count`` compiled iterations; record them and return their scalars, one row each.
+
+        Raises ``FloatingPointError`` naming the first iteration with a non-finite value.
+        """
+        count = check_positive_int(count, "count")
+        start = int(self.step.numpy())
+        values = self._run(tf.constant(count, tf.int32)).numpy()
+        for key, column in zip(self.history_keys, values.T):
+            self.history[key].extend(column.tolist())
+        finite = np.isfinite(values).all(axis=1)
+        if not finite.all():
+            first = int(np.argmin(finite))
+            raise FloatingPointError(
+                f"non-finite value at iteration {start + first}: {dict(zip(self.history_keys, values[first]))}"
+            )
+        return values
 
     def train(
         self,
@@ -196,15 +215,17 @@ class Trainer:
             )
             manager = tf.train.CheckpointManager(checkpoint, str(checkpoint_dir), max_to_keep=2)
             self._restore(manager)
-        start = int(self.step.numpy())
+        step = int(self.step.numpy())
         clock = time.perf_counter()
-        with tqdm(total=total, initial=start, disable=not progress, desc=self.description, unit="it") as bar:
-            for step in range(start, total):
-                record = self.train_step()
-                bar.update(1)
-                if step % 50 == 0 or step == total - 1:
-                    bar.set_postfix(self._postfix(record))
-                if manager is not None and ((step + 1) % checkpoint_every == 0 or step + 1 == total):
+        with tqdm(total=total, initial=step, disable=not progress, desc=self.description, unit="it") as bar:
+            while step < total:
+                boundary = min(total, (step // checkpoint_every + 1) * checkpoint_every)
+                count = min(self.chunk, boundary - step)
+                values = self.run(count)
+                step += count
+                bar.update(count)
+                bar.set_postfix(self._postfix(dict(zip(self.history_keys, values[-1].tolist()))))
+                if manager is not None and step == boundary:
                     self.wall_seconds.assign_add(time.perf_counter() - clock)
                     clock = time.perf_counter()
                     self._save(manager)
@@ -256,7 +277,6 @@ class MaximumLikelihood(Trainer):
         self.generator = generator
         self.optimizer = keras.optimizers.Adam(learning_rate)
         self.optimizer.build(generator.trainable_variables)
-        self._train_step = tf.function(self._step)
 
     def _trackables(self) -> dict[str, Any]:
         return {"generator": self.generator, "optimizer": self.optimizer}
@@ -316,16 +336,12 @@ class SequenceGAN(Trainer):
         self.d_optimizer = keras.optimizers.Adam(config.learning_rate)
         self.g_optimizer.build(self.generator.trainable_variables)
         self.d_optimizer.build(self.discriminator.trainable_variables)
-        self._train_step = tf.function(self._step)
 
     def _trackables(self) -> dict[str, Any]:
         return {
             "generator": self.generator, "discriminator": self.discriminator,
             "g_optimizer": self.g_optimizer, "d_optimizer": self.d_optimizer,
         }
-
-    def _step_arguments(self, step: int) -> tuple[Any, ...]:
-        return self.config.real_schedule(step), self.config.generator_schedule(step)
 
     def _postfix(self, record: dict[str, float]) -> dict[str, str]:
         return {"tau": f"{record['temperature']:.2f}", "d": f"{record['d_loss']:.3f}", "g": f"{record['g_loss']:.3f}"}
@@ -350,8 +366,10 @@ class SequenceGAN(Trainer):
             return tf.one_hot(tokens, grammar.VOCAB_SIZE)
         return relaxed_real_inputs(tokens, grammar.VOCAB_SIZE, cfg.real_confidence, temperature, seed=seeds[1])
 
-    def _step(self, real_temperature: tf.Tensor, generator_temperature: tf.Tensor) -> dict[str, tf.Tensor]:
+    def _step(self) -> dict[str, tf.Tensor]:
         cfg = self.config
+        real_temperature = cfg.real_schedule(self.step)
+        generator_temperature = cfg.generator_schedule(self.step)
         seeds = tf.unstack(tf.cast(self.rng.make_seeds(3), tf.int32), axis=1)
         real = self._real_batch(seeds, real_temperature)
         fake_batch = cfg.generator_batch_size or cfg.batch_size

@@ -6,7 +6,7 @@ import pytest
 from gumbel_tutorial import grammar
 from gumbel_tutorial.models import SequenceDiscriminator, SequenceGenerator
 from gumbel_tutorial.runtime import tf
-from gumbel_tutorial.training import GANConfig, SequenceGAN, relaxed_real_inputs, smooth_one_hot, train_mle
+from gumbel_tutorial.training import GANConfig, SequenceGAN, Trainer, relaxed_real_inputs, smooth_one_hot, train_mle
 
 V, L = grammar.VOCAB_SIZE, grammar.MAX_LEN
 
@@ -93,6 +93,34 @@ def test_resume_continues_exactly(tmp_path):
     history = resumed.train(checkpoint_dir=tmp_path, checkpoint_every=10, progress=False)
     assert int(resumed.step.numpy()) == 30 and len(history["d_loss"]) == 30
     np.testing.assert_allclose(history["d_loss"], straight["d_loss"], rtol=1e-5)
+
+
+def test_graph_loop_chunks_do_not_change_the_run():
+    """Iterations run in compiled chunks of any size give the same trajectory."""
+    whole = SequenceGAN(small_config(iterations=25), seed=4).train(progress=False)
+    chunked = SequenceGAN(small_config(iterations=25), seed=4)
+    chunked.chunk = 7
+    history = chunked.train(progress=False)
+    for key in whole:
+        np.testing.assert_allclose(history[key], whole[key], rtol=1e-6)
+
+
+class _Diverging(Trainer):
+    history_keys = ("value",)
+
+    def _step(self):
+        self.step.assign_add(1)
+        return {"value": 1.0 / (3.0 - tf.cast(self.step, tf.float32))}  # infinite at iteration 2
+
+    def _trackables(self):
+        return {}
+
+
+def test_non_finite_value_names_its_iteration():
+    trainer = _Diverging(seed=0)
+    with pytest.raises(FloatingPointError, match="iteration 2"):
+        trainer.train(5, progress=False)
+    assert len(trainer.history["value"]) == 5
 
 
 def test_mle_learns():
