@@ -55,6 +55,8 @@ VARIANTS: dict[str, Variant] = {
     # Beyond the paper (chapter 9): what we tried, in the order we tried it.
     "hard": Variant("(a) with hard feedback: the generator reads its own one-hot token (RelGAN)",
                     lambda n: GANConfig(iterations=n, feedback="hard")),
+    "hard_cold": Variant("hard feedback, temperature annealed 5 -> 0.25",
+                         lambda n: GANConfig(iterations=n, feedback="hard", tau_end=0.25)),
     "st": Variant("straight-through one-hot outputs and one-hot real inputs, hard feedback, -log D loss",
                   lambda n: GANConfig(iterations=n, feedback="hard", straight_through=True,
                                       real_inputs="one_hot", generator_loss="nonsaturating")),
@@ -62,6 +64,8 @@ VARIANTS: dict[str, Variant] = {
                      lambda n: GANConfig(iterations=n, feedback="hard", straight_through=True,
                                          real_inputs="one_hot", generator_loss="nonsaturating",
                                          minibatch_features=True)),
+    "sharp_cold": Variant("hard feedback, real inputs smoothed to 0.999, temperature annealed 5 -> 0.1",
+                          lambda n: GANConfig(iterations=n, feedback="hard", real_confidence=0.999, tau_end=0.1)),
     "hard_mb_cold": Variant("hard feedback, real inputs smoothed to 0.99, minibatch features, tau 5 -> 0.5",
                             lambda n: GANConfig(iterations=n, feedback="hard", real_confidence=0.99,
                                                 tau_end=0.5, minibatch_features=True)),
@@ -70,6 +74,7 @@ VARIANTS: dict[str, Variant] = {
                                         minibatch_features=True, learning_rate=5e-4)),
 }
 PAPER_VARIANTS = ("mle", "a", "b", "c", "d")
+EXPLORED_VARIANTS = ("hard", "hard_cold", "st", "st_mb", "sharp_cold", "hard_mb_cold", "ours")
 
 
 def parse_variants(text: str) -> list[str]:
