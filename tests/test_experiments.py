@@ -10,10 +10,17 @@ import pytest
 
 from gumbel_tutorial import grammar
 from gumbel_tutorial.__main__ import main
-from gumbel_tutorial.experiments import VARIANTS, reproduce
+from gumbel_tutorial.experiments import EXPLORED_VARIANTS, PAPER_VARIANTS, VARIANTS, reproduce
 from gumbel_tutorial.training import SequenceGAN, write_atomically
 
 ITERATIONS = 12
+
+
+def test_every_listed_variant_has_a_valid_configuration():
+    for name in (*PAPER_VARIANTS, *EXPLORED_VARIANTS):
+        config = VARIANTS[name].config(5_000)
+        assert config.iterations == 5_000 or name == "mle"
+        assert config.hidden_size == 64 and config.batch_size == 200, name
 
 
 def test_command_writes_every_file_with_the_schema(tmp_path):
