@@ -1,10 +1,10 @@
 """Training loops: the maximum-likelihood LSTM (chapter 7) and Algorithm 1 of the paper (chapter 8).
 
 Training steps run inside one compiled ``tf.function`` loop, up to ``Trainer.chunk`` iterations
-per call from Python, so the many small steps do not each pay Python's dispatch cost. Randomness comes from one
-``tf.random.Generator`` per run, so a checkpoint holds the exact random state and a resumed run
-continues where it stopped. Long runs checkpoint every ``checkpoint_every`` iterations and write
-their loss history atomically (temporary file, then rename).
+per call from Python, so the many small steps do not each pay Python's dispatch cost. Randomness
+comes from one ``tf.random.Generator`` per run, so a checkpoint holds the exact random state and a
+resumed run continues where it stopped. Long runs checkpoint every ``checkpoint_every``
+iterations and write their loss history atomically (temporary file, then rename).
 """
 
 from __future__ import annotations
