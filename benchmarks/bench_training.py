@@ -6,9 +6,10 @@ Shapes: batch 200, length 12, 6 symbols (Algorithm 1, one discriminator and one 
 on the same noise batch). "Compiled" is the training loop as the package runs it: iterations in a
 compiled graph loop, timed per iteration; "eager" runs the same step operation by operation. The
 effective rate counts the matrix-multiply FLOPs of the LSTMs (and the generator's readout) that
-the iteration computes, forward and backward. Two rates measured in the same run frame it: a
-large matrix product (2048 x 2048, float32), and a chain of dependent products with the LSTM's
-own shapes ``[200, 6 + H] x [6 + H, 4H]`` and back, which is what a recurrence can hope for.
+the iteration computes, forward and backward. Three figures measured in the same run frame it:
+the rate of a large matrix product (2048 x 2048, float32); the rate of a chain of dependent
+products with the LSTM's own shapes ``[200, 6 + H] x [6 + H, 4H]`` and back; and the time of the
+iteration's matrix products alone, with the step's dependencies (a floor for the step).
 """
 
 from __future__ import annotations
@@ -89,6 +90,61 @@ def chain_gflops(hidden: int, links: int = 48, repeats: int = 10) -> float:
     return links * 2 * (2 * BATCH * width * 4 * hidden) / seconds / 1e9
 
 
+def skeleton_seconds(hidden: int, repeats: int = 30) -> float:
+    """Seconds for the matrix products of one iteration alone, with the step's dependencies.
+
+    The same products as :func:`iteration_flops` counts, in the order Algorithm 1 needs them
+    (generator forward; discriminator forward over real and fake, its weight and hidden-state
+    gradients, its update; the updated discriminator forward over the fake batch and back to its
+    inputs; the generator's backward), joined by slices and concatenations instead of the gate
+    nonlinearities, Gumbel-softmax samples and optimizer: a floor for any step built from them.
+    """
+    width = VOCAB + hidden
+    w_g = tf.random.stateless_normal([width, 4 * hidden], seed=(1, 0)) / width
+    readout = tf.random.stateless_normal([hidden, VOCAB], seed=(2, 0)) / hidden
+    w_d = tf.random.stateless_normal([width, 4 * hidden], seed=(3, 0)) / width
+    real = tf.random.stateless_uniform([LENGTH, BATCH, VOCAB], seed=(4, 0))
+
+    def forward(w: tf.Tensor, inputs: tf.Tensor | None = None) -> list[tf.Tensor]:
+        """The ``[x, h]`` of every step; the generator (no ``inputs``) feeds back its readout."""
+        batch = BATCH if inputs is None else inputs.shape[1]
+        x, h, stacked = tf.zeros([batch, VOCAB]), tf.zeros([batch, hidden]), []
+        for t in range(LENGTH):
+            stacked.append(tf.concat([x if inputs is None else inputs[t], h], 1))
+            h = tf.matmul(stacked[-1], w)[:, :hidden]
+            x = tf.matmul(h, readout) if inputs is None else x
+        return stacked
+
+    def backward(stacked: list[tf.Tensor], w: tf.Tensor, weights: bool, inputs: bool,
+                 generator: bool = False) -> tuple[list[tf.Tensor], tf.Tensor]:
+        """Back through time: weight gradients if asked, and the gradient along ``[x, h]``."""
+        transposed = tf.transpose(w if inputs else w[VOCAB:])
+        grads, dh = [], stacked[-1][:, VOCAB:]
+        for t in reversed(range(LENGTH)):
+            dz = tf.concat([dh] * 4, 1)
+            if weights:
+                grads.append(tf.matmul(stacked[t], dz, transpose_a=True))
+            dxh = tf.matmul(dz, transposed)
+            dh = dxh[:, -hidden:]
+            if generator:
+                dlogits = dxh[:, :VOCAB]
+                grads.append(tf.matmul(stacked[t][:, VOCAB:], dlogits, transpose_a=True))
+                dh = dh + tf.matmul(dlogits, readout, transpose_b=True)
+        return grads, dxh
+
+    @tf.function
+    def products() -> tf.Tensor:
+        generated = forward(w_g)
+        fake = tf.stack([xh[:, :VOCAB] for xh in generated])
+        d_grads, _ = backward(forward(w_d, tf.concat([real, fake], 1)), w_d, weights=True, inputs=False)
+        updated = w_d - 1e-3 * tf.add_n(d_grads)
+        _, d_inputs = backward(forward(updated, fake), updated, weights=False, inputs=True)
+        g_grads, _ = backward(generated, w_g + d_inputs[0, 0], weights=True, inputs=True, generator=True)
+        return tf.add_n([tf.reduce_sum(g) for g in g_grads])
+
+    return time_calls(lambda: products().numpy(), repeats)
+
+
 def bench_hidden(hidden: int, iterations: int) -> dict[str, float]:
     gan = SequenceGAN(GANConfig(hidden_size=hidden), seed=0)
     compiled = time_calls(lambda: gan.run(iterations), 5) / iterations
@@ -102,6 +158,7 @@ def bench_hidden(hidden: int, iterations: int) -> dict[str, float]:
         "gflop_per_iteration": flops / 1e9,
         "compiled_gflops": flops / compiled / 1e9,
         "lstm_chain_gflops": chain_gflops(hidden),
+        "products_only_ms": 1e3 * skeleton_seconds(hidden),
     }
 
 
@@ -116,12 +173,12 @@ def main() -> None:
     peak = matmul_gflops()
     print(f"large matrix product: {peak:.1f} GFLOP/s")
     print(f"{'hidden':>6} {'eager ms':>9} {'compiled ms':>12} {'speedup':>8} {'GFLOP/it':>9} {'GFLOP/s':>8}"
-          f" {'of peak':>8} {'chain GFLOP/s':>14}")
+          f" {'of peak':>8} {'chain GFLOP/s':>14} {'products only ms':>17}")
     for row in rows:
         row["fraction_of_matmul"] = row["compiled_gflops"] / peak
         print(f"{row['hidden_size']:>6} {row['eager_ms']:>9.1f} {row['compiled_ms']:>12.1f} {row['speedup']:>8.1f}"
               f" {row['gflop_per_iteration']:>9.3f} {row['compiled_gflops']:>8.1f} {row['fraction_of_matmul']:>8.0%}"
-              f" {row['lstm_chain_gflops']:>14.1f}")
+              f" {row['lstm_chain_gflops']:>14.1f} {row['products_only_ms']:>17.1f}")
     if args.out is not None:
         report = {"matmul_gflops": peak, "rows": rows, "versions": versions(),
                   "command": "python benchmarks/bench_training.py " + " ".join(
