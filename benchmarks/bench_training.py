@@ -27,12 +27,9 @@ from gumbel_tutorial.training import GANConfig, SequenceGAN, write_atomically
 VOCAB, LENGTH, BATCH = 6, 12, 200
 
 
-def lstm_flops(batch: int, hidden: int, inputs: int = VOCAB) -> int:
-    """Matrix-multiply FLOPs of one pass over a sequence through ``[x, h] x W``, ``W: [inputs + hidden, 4 hidden]``.
-
-    ``inputs=0`` counts the recurrent part ``h x U`` alone.
-    """
-    return 2 * batch * LENGTH * (inputs + hidden) * 4 * hidden
+def product_flops(rows: int, inner: int, hidden: int, steps: int = LENGTH) -> int:
+    """FLOPs of ``steps`` products ``[rows, inner] x [inner, 4 hidden]`` (or their transposes)."""
+    return 2 * rows * inner * 4 * hidden * steps
 
 
 def iteration_flops(hidden: int, batch: int = BATCH, fake: int = BATCH) -> int:
@@ -40,16 +37,20 @@ def iteration_flops(hidden: int, batch: int = BATCH, fake: int = BATCH) -> int:
 
     Generator forward (with its readout). Discriminator update: forward over real and fake, then
     the weight gradients and the gradients along the hidden states (the inputs are data, so no
-    input gradients). Generator update: the updated discriminator forward over the fake batch,
-    its backward to the inputs (no weight gradients: only the generator is updated), then the
-    generator's backward, weights and inputs/hidden states, readout included.
+    input gradients, and none for the constant initial state). Generator update: the updated
+    discriminator forward over the fake batch and its backward to the inputs (no weight
+    gradients: only the generator is updated), then the generator's backward: weights, readout,
+    and the gradients along its inputs and hidden states after the first step (the first input
+    and the noise state are not trained).
     """
-    both = batch + fake
+    width, both, unroll = VOCAB + hidden, batch + fake, LENGTH - 1
     readout = 2 * fake * LENGTH * hidden * VOCAB
-    generator = lstm_flops(fake, hidden) + readout
-    d_update = 2 * lstm_flops(both, hidden) + lstm_flops(both, hidden, inputs=0)
-    g_update = 2 * lstm_flops(fake, hidden) + 2 * generator
-    return generator + d_update + g_update
+    generator_forward = product_flops(fake, width, hidden) + readout
+    d_update = 2 * product_flops(both, width, hidden) + product_flops(both, hidden, hidden, unroll)
+    d_forward_and_back = (product_flops(fake, width, hidden) + product_flops(fake, width, hidden, unroll)
+                          + product_flops(fake, VOCAB, hidden, 1))
+    g_backward = product_flops(fake, width, hidden) + product_flops(fake, width, hidden, unroll) + 2 * readout
+    return generator_forward + d_update + d_forward_and_back + g_backward
 
 
 def time_calls(fn, repeats: int) -> float:
@@ -105,41 +106,49 @@ def skeleton_seconds(hidden: int, repeats: int = 30) -> float:
     w_d = tf.random.stateless_normal([width, 4 * hidden], seed=(3, 0)) / width
     real = tf.random.stateless_uniform([LENGTH, BATCH, VOCAB], seed=(4, 0))
 
-    def forward(w: tf.Tensor, inputs: tf.Tensor | None = None) -> list[tf.Tensor]:
-        """The ``[x, h]`` of every step; the generator (no ``inputs``) feeds back its readout."""
+    def forward(w: tf.Tensor, inputs: tf.Tensor | None = None) -> tuple[list[tf.Tensor], tf.Tensor, list[tf.Tensor]]:
+        """Every step's ``[x, h]``, the last ``h``, and the generator's outputs (when no ``inputs``)."""
         batch = BATCH if inputs is None else inputs.shape[1]
-        x, h, stacked = tf.zeros([batch, VOCAB]), tf.zeros([batch, hidden]), []
+        x, h, stacked, outputs = tf.zeros([batch, VOCAB]), tf.zeros([batch, hidden]), [], []
         for t in range(LENGTH):
             stacked.append(tf.concat([x if inputs is None else inputs[t], h], 1))
             h = tf.matmul(stacked[-1], w)[:, :hidden]
-            x = tf.matmul(h, readout) if inputs is None else x
-        return stacked
+            if inputs is None:
+                x = tf.matmul(h, readout)
+                outputs.append(x)
+        return stacked, h, outputs
 
-    def backward(stacked: list[tf.Tensor], w: tf.Tensor, weights: bool, inputs: bool,
+    def backward(stacked: list[tf.Tensor], last: tf.Tensor, w: tf.Tensor, weights: bool, inputs: bool,
                  generator: bool = False) -> tuple[list[tf.Tensor], tf.Tensor]:
-        """Back through time: weight gradients if asked, and the gradient along ``[x, h]``."""
+        """Back through time from the last ``h`` (standing in for the loss gradient): the weight
+        gradients if asked, the generator's readout, and the gradients along ``[x, h]``."""
         transposed = tf.transpose(w if inputs else w[VOCAB:])
-        grads, dh = [], stacked[-1][:, VOCAB:]
+        grads, dh, d_output = [], last, last[:, :VOCAB]
         for t in reversed(range(LENGTH)):
+            if generator:  # the readout of step t made the symbol fed to step t + 1 (and to D)
+                h_t = last if t == LENGTH - 1 else stacked[t + 1][:, VOCAB:]
+                grads.append(tf.matmul(h_t, d_output, transpose_a=True))
+                dh = dh + tf.matmul(d_output, readout, transpose_b=True)
             dz = tf.concat([dh] * 4, 1)
             if weights:
                 grads.append(tf.matmul(stacked[t], dz, transpose_a=True))
-            dxh = tf.matmul(dz, transposed)
-            dh = dxh[:, -hidden:]
-            if generator:
-                dlogits = dxh[:, :VOCAB]
-                grads.append(tf.matmul(stacked[t][:, VOCAB:], dlogits, transpose_a=True))
-                dh = dh + tf.matmul(dlogits, readout, transpose_b=True)
-        return grads, dxh
+            if t > 0:
+                dxh = tf.matmul(dz, transposed)
+                dh, d_output = dxh[:, -hidden:], dxh[:, :VOCAB]
+        # The initial state and the generator's first input are not trained: at the first step only
+        # data inputs need a gradient.
+        return grads, tf.matmul(dz, w[:VOCAB], transpose_b=True) if inputs and not generator else dz
 
     @tf.function
     def products() -> tf.Tensor:
-        generated = forward(w_g)
-        fake = tf.stack([xh[:, :VOCAB] for xh in generated])
-        d_grads, _ = backward(forward(w_d, tf.concat([real, fake], 1)), w_d, weights=True, inputs=False)
+        generated, g_last, outputs = forward(w_g)
+        fake = tf.stack(outputs)
+        d_stacked, d_last, _ = forward(w_d, tf.concat([real, fake], 1))
+        d_grads, _ = backward(d_stacked, d_last, w_d, weights=True, inputs=False)
         updated = w_d - 1e-3 * tf.add_n(d_grads)
-        _, d_inputs = backward(forward(updated, fake), updated, weights=False, inputs=True)
-        g_grads, _ = backward(generated, w_g + d_inputs[0, 0], weights=True, inputs=True, generator=True)
+        f_stacked, f_last, _ = forward(updated, fake)
+        _, d_inputs = backward(f_stacked, f_last, updated, weights=False, inputs=True)
+        g_grads, _ = backward(generated, g_last + d_inputs[0, 0], w_g, weights=True, inputs=True, generator=True)
         return tf.add_n([tf.reduce_sum(g) for g in g_grads])
 
     return time_calls(lambda: products().numpy(), repeats)
