@@ -6,6 +6,7 @@ follow the chapters: ``estimators`` (1, 4), ``gumbel`` and ``stats`` (2), ``sche
 (7, 8), ``experiments`` and the command line ``python -m gumbel_tutorial`` (9).
 """
 
+from . import runtime  # noqa: F401  (first: pins the numerics before NumPy and TensorFlow load)
 from .estimators import (
     BiasVariance,
     bias_variance,
@@ -16,7 +17,7 @@ from .estimators import (
     score_function_gradient,
 )
 from .gumbel import gumbel_max, gumbel_softmax, sample_gumbel, straight_through
-from .runtime import set_seed
+from .seeds import derive_seed, rng, seed_offset, seed_pair, set_seed
 from .schedules import ConstantTemperature, ExponentialAnneal, LinearAnneal
 from .stats import ChiSquareResult, chi_square_test, total_variation
 
@@ -29,13 +30,17 @@ __all__ = [
     "bias_variance",
     "categorical_score_function_gradient",
     "chi_square_test",
+    "derive_seed",
     "exact_categorical_gradient",
     "gumbel_max",
     "gumbel_softmax",
     "gumbel_softmax_gradient",
     "pathwise_gradient",
+    "rng",
     "sample_gumbel",
     "score_function_gradient",
+    "seed_offset",
+    "seed_pair",
     "set_seed",
     "straight_through",
     "total_variation",

@@ -23,6 +23,7 @@ from . import grammar, metrics
 from .checks import check_positive_int
 from .models import SequenceGenerator
 from .runtime import tf, tfp
+from .seeds import derive_seed
 from .training import GANConfig, MaximumLikelihood, SequenceGAN, write_atomically
 
 NUM_SAMPLES = 1_000
@@ -110,11 +111,11 @@ def _config_record(name: str, config: GANConfig) -> dict[str, Any]:
 def _train(name: str, config: GANConfig, seed: int, checkpoints: pathlib.Path, progress: bool) -> tuple[Any, list[str]]:
     """Train one variant (resuming from ``checkpoints``) and draw its samples."""
     if not VARIANTS[name].adversarial:
-        generator = SequenceGenerator(config.hidden_size, grammar.VOCAB_SIZE, config.length, "none", init_seed=10 * seed)
+        generator = SequenceGenerator(config.hidden_size, grammar.VOCAB_SIZE, config.length, "none", init_seed=derive_seed(seed, "generator_init"))
         data = grammar.encode(grammar.sample_dataset(config.dataset_size, config.length, seed=config.data_seed))
         trainer: Any = MaximumLikelihood(generator, data, config.batch_size, config.learning_rate, seed)
         trainer.train(config.iterations, checkpoints, progress=progress)
-        samples = grammar.decode(generator.sample_tokens(NUM_SAMPLES, seed=(seed, 1)).numpy())
+        samples = grammar.decode(generator.sample_tokens(NUM_SAMPLES, seed=(derive_seed(seed, "samples"), 1)).numpy())
         return trainer, samples
     trainer = SequenceGAN(config, seed=seed)
     trainer.train(checkpoint_dir=checkpoints, progress=progress)

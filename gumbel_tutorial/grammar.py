@@ -33,6 +33,7 @@ from typing import Any, Union
 import numpy as np
 
 from .checks import check_positive_int, check_probabilities
+from .seeds import derive_seed
 
 PAD = " "
 """The padding symbol: a space, as in the paper."""
@@ -147,7 +148,7 @@ def sample_dataset(
         probs = raw if count == 1 else check_probabilities(raw, "operator_probs")
         if count == 1 and not math.isclose(float(raw[0]), 1.0, abs_tol=1e-6):
             raise ValueError(f"operator_probs must sum to 1, got {raw.tolist()}")
-    rng = np.random.default_rng(int(seed))
+    rng = np.random.default_rng(derive_seed(int(seed), "data"))
     operator_counts = rng.choice(probs.size, size=n, p=probs / probs.sum())
     return [pad(tree_to_string(sample_tree(int(k), rng)), max_len) for k in operator_counts]
 

@@ -1,22 +1,68 @@
-"""Quiet, reproducible TensorFlow start-up (used by every chapter, introduced in chapter 1).
+"""Quiet, pinned, reproducible TensorFlow start-up (used by every chapter, introduced in chapter 1).
 
-TensorFlow writes start-up lines (absl, oneDNN, CUDA stubs) straight to the process's file
-descriptor 2, some at import and some at the first operation. A Jupyter kernel captures that
-descriptor into the cell output, so the lines would end up in the stored notebooks. Importing
-this module imports TensorFlow and TensorFlow Probability with descriptor 2 pointed at the null
-device, runs one operation so the device start-up happens there too, and then restores it.
+Two jobs, both done before TensorFlow is imported:
+
+* **Pinned numerics.** Stored notebook outputs must re-run to the same digits on every reader's
+  x86-64 machine. Several libraries pick their machine code from the CPU they find at run time, so
+  the same program rounds differently on an AVX2 machine and on one with AVX-512 or AMX. We cap
+  each of them at AVX2 (which nearly every x86-64 machine of the last ten years has), unless the
+  user has already set the variable: XLA's code generation (``--xla_cpu_max_isa``), oneDNN's
+  kernels (``ONEDNN_MAX_CPU_ISA``, and TensorFlow's oneDNN path off, ``TF_ENABLE_ONEDNN_OPTS=0``,
+  since TensorFlow enables it by default only on AVX-512 machines), OpenBLAS's kernels for NumPy
+  (``OPENBLAS_CORETYPE``) and NumPy's own SIMD loops (``NPY_DISABLE_CPU_FEATURES``). TensorFlow's
+  thread pools are fixed at ``GUMBEL_TUTORIAL_THREADS`` threads (default 2), so a machine with more
+  cores splits its reductions the same way. :data:`PINNED` records what was set.
+* **Quiet start-up.** TensorFlow writes start-up lines (absl, oneDNN, CUDA stubs) straight to the
+  process's file descriptor 2, which a Jupyter kernel captures into the stored cell outputs. We
+  import TensorFlow and TensorFlow Probability with descriptor 2 pointed at the null device, run
+  one operation so the device start-up happens there too, and then restore it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import random
+import platform
 import sys
 import warnings
 from collections.abc import Iterator
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+THREADS_VARIABLE = "GUMBEL_TUTORIAL_THREADS"
+_X86 = platform.machine().lower() in ("x86_64", "amd64")
+
+
+def _pin_numerics() -> dict[str, str]:
+    """Set the numerics variables the user has not set; return the ones in force."""
+    if "tensorflow" in sys.modules:
+        warnings.warn(
+            "TensorFlow was imported before gumbel_tutorial, so the instruction-set pin cannot "
+            "apply and printed numbers may differ from the book's; import gumbel_tutorial first",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    if _X86:
+        flags = os.environ.get("XLA_FLAGS", "")
+        if "--xla_cpu_max_isa" not in flags:
+            os.environ["XLA_FLAGS"] = f"{flags} --xla_cpu_max_isa=AVX2".strip()
+        os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX2")
+        os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
+        os.environ.setdefault("NPY_DISABLE_CPU_FEATURES", "X86_V4 AVX512_ICL AVX512_SPR")
+    names = ("XLA_FLAGS", "ONEDNN_MAX_CPU_ISA", "TF_ENABLE_ONEDNN_OPTS", "OPENBLAS_CORETYPE",
+             "NPY_DISABLE_CPU_FEATURES")
+    return {name: os.environ[name] for name in names if name in os.environ}
+
+
+def _threads() -> int:
+    value = os.environ.get(THREADS_VARIABLE, "2")
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{THREADS_VARIABLE} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+PINNED = _pin_numerics()
+THREADS = _threads()
 
 
 @contextlib.contextmanager
@@ -43,21 +89,11 @@ with _stderr_to_devnull(), warnings.catch_warnings():
 
     tf.get_logger().setLevel("ERROR")
     tf.config.experimental.enable_op_determinism()
+    tf.config.threading.set_intra_op_parallelism_threads(THREADS)
+    tf.config.threading.set_inter_op_parallelism_threads(THREADS)
     # The first operation starts the CPU device, which logs once more.
     _ = (tf.constant([1.0]) + 1.0).numpy()
     _ = tfp.distributions.Normal(0.0, 1.0).sample(seed=(0, 0)).numpy()
 
 tfd = tfp.distributions
 
-
-def set_seed(seed: int) -> None:
-    """Seed Python, NumPy and TensorFlow at the top of a chapter (chapter 1).
-
-    With TensorFlow's op determinism switched on at import, a chapter that calls this once
-    prints the same numbers on every fresh run.
-    """
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    random.seed(seed)
-    np.random.seed(seed)
-    tf.random.set_seed(seed)

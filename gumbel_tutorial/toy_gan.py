@@ -27,6 +27,7 @@ from .checks import check_positive_int, check_probabilities, check_temperature
 from .gumbel import gumbel_softmax
 from .runtime import tf, tfd
 from .schedules import ConstantTemperature, ExponentialAnneal, LinearAnneal, TemperatureSchedule
+from .seeds import derive_seed
 from .stats import total_variation
 
 DISCRIMINATORS = ("logistic", "mlp")
@@ -191,12 +192,12 @@ class _ToyGANGroup:
         """Glorot-uniform weights and zero biases for ``lanes`` discriminators of one kind."""
         if lanes == 0:
             return []
-        k, h, seed = self.c.categories, self.c.hidden_units, self.c.seed
+        k, h, base = self.c.categories, self.c.hidden_units, derive_seed(self.c.seed, "toy_gan")
 
         def glorot(shape: list[int], offset: int) -> tf.Variable:
             limit = math.sqrt(6.0 / (shape[-2] + shape[-1]))
             draw = tf.random.stateless_uniform(
-                shape, seed=[seed * 16 + 15, stream + offset], minval=-limit, maxval=limit
+                shape, seed=[base + 15, stream + offset], minval=-limit, maxval=limit
             )
             return tf.Variable(draw)
 
@@ -213,7 +214,7 @@ class _ToyGANGroup:
         Streams: 1 discriminator-step fakes, 2-3 its real data, 4 generator-step fakes,
         5 evaluation fakes, 6-7 evaluation real data, 15 initial weights.
         """
-        return tf.stack([tf.constant(self.c.seed * 16 + stream, tf.int32), tf.cast(counter, tf.int32)])
+        return tf.stack([tf.constant(derive_seed(self.c.seed, "toy_gan") + stream, tf.int32), tf.cast(counter, tf.int32)])
 
     def temperatures(self, t: tf.Tensor) -> tf.Tensor:
         """Each configuration's temperature at discriminator iteration ``t``, shape ``[configs]``."""

@@ -26,6 +26,7 @@ from .gumbel import gumbel_softmax
 from .models import FEEDBACKS, NOISE_MODES, Feedback, NoiseMode, SequenceDiscriminator, SequenceGenerator
 from .runtime import tf
 from .schedules import ConstantTemperature, LinearAnneal
+from .seeds import derive_seed
 
 GeneratorLoss = Literal["paper", "nonsaturating"]
 GENERATOR_LOSSES = ("paper", "nonsaturating")
@@ -157,7 +158,7 @@ class Trainer:
     chunk = 100
 
     def __init__(self, seed: int) -> None:
-        self.rng = tf.random.Generator.from_seed(seed)
+        self.rng = tf.random.Generator.from_seed(derive_seed(seed, "trainer"))
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
         self.wall_seconds = tf.Variable(0.0, dtype=tf.float64, trainable=False, name="wall_seconds")
         self.history: dict[str, list[float]] = {key: [] for key in self.history_keys}
@@ -326,10 +327,10 @@ class SequenceGAN(Trainer):
         self.training_strings = grammar.sample_dataset(config.dataset_size, config.length, seed=config.data_seed)
         self.data = tf.constant(grammar.encode(self.training_strings, config.length))
         self.generator = generator or SequenceGenerator(
-            config.hidden_size, vocab, config.length, config.noise, init_seed=10 * seed
+            config.hidden_size, vocab, config.length, config.noise, init_seed=derive_seed(seed, "generator_init")
         )
         self.discriminator = SequenceDiscriminator(
-            config.hidden_size, vocab, config.length, init_seed=10 * seed + 5,
+            config.hidden_size, vocab, config.length, init_seed=derive_seed(seed, "discriminator_init"),
             minibatch_features=config.minibatch_features,
         )
         self.g_optimizer = keras.optimizers.Adam(config.learning_rate)
@@ -412,7 +413,8 @@ class SequenceGAN(Trainer):
         """
         n = check_positive_int(n, "n")
         tau = self.config.generator_schedule(self.config.iterations) if temperature is None else temperature
-        vectors = self.generator.generate(n, tau, seed=(seed, 1), feedback=self.config.feedback)
+        vectors = self.generator.generate(n, tau, seed=(derive_seed(seed, "samples"), 1),
+                                         feedback=self.config.feedback)
         return grammar.decode(tf.argmax(vectors, axis=-1).numpy())
 
 
