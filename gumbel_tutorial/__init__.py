@@ -19,15 +19,17 @@ from .estimators import (
 from .gumbel import gumbel_max, gumbel_softmax, sample_gumbel, straight_through
 from .seeds import derive_seed, rng, seed_offset, seed_pair, set_seed
 from .schedules import ConstantTemperature, ExponentialAnneal, LinearAnneal
-from .stats import ChiSquareResult, chi_square_test, total_variation
+from .stats import ChiSquareResult, Interval, bootstrap_interval, chi_square_test, total_variation
 
 __all__ = [
     "BiasVariance",
     "ChiSquareResult",
     "ConstantTemperature",
     "ExponentialAnneal",
+    "Interval",
     "LinearAnneal",
     "bias_variance",
+    "bootstrap_interval",
     "categorical_score_function_gradient",
     "chi_square_test",
     "derive_seed",

@@ -23,7 +23,7 @@ from . import grammar, metrics
 from .checks import check_positive_int
 from .models import SequenceGenerator
 from .runtime import tf, tfp
-from .seeds import derive_seed
+from .seeds import derive_seed, seed_offset
 from .training import GANConfig, MaximumLikelihood, SequenceGAN, write_atomically
 
 NUM_SAMPLES = 1_000
@@ -111,11 +111,13 @@ def _config_record(name: str, config: GANConfig) -> dict[str, Any]:
 def _train(name: str, config: GANConfig, seed: int, checkpoints: pathlib.Path, progress: bool) -> tuple[Any, list[str]]:
     """Train one variant (resuming from ``checkpoints``) and draw its samples."""
     if not VARIANTS[name].adversarial:
-        generator = SequenceGenerator(config.hidden_size, grammar.VOCAB_SIZE, config.length, "none", init_seed=derive_seed(seed, "generator_init"))
+        generator = SequenceGenerator(config.hidden_size, grammar.VOCAB_SIZE, config.length, "none",
+                                      init_seed=derive_seed(seed, "generator_init"))
         data = grammar.encode(grammar.sample_dataset(config.dataset_size, config.length, seed=config.data_seed))
         trainer: Any = MaximumLikelihood(generator, data, config.batch_size, config.learning_rate, seed)
         trainer.train(config.iterations, checkpoints, progress=progress)
-        samples = grammar.decode(generator.sample_tokens(NUM_SAMPLES, seed=(derive_seed(seed, "samples"), 1)).numpy())
+        sample_seed = (derive_seed(seed, "samples"), 1)
+        samples = grammar.decode(generator.sample_tokens(NUM_SAMPLES, seed=sample_seed).numpy())
         return trainer, samples
     trainer = SequenceGAN(config, seed=seed)
     trainer.train(checkpoint_dir=checkpoints, progress=progress)
@@ -138,6 +140,7 @@ def run_variant(name: str, iterations: int, out: pathlib.Path, seed: int, comman
         "mle_pretraining": False,
         "config": _config_record(name, config),
         "seed": seed,
+        "seed_offset": seed_offset(),
         "versions": versions(),
         "command": command,
         "wall_seconds": round(float(trainer.wall_seconds.numpy()), 1),
@@ -169,7 +172,9 @@ def reproduce(
         existing = out / name / "metrics.json"
         if existing.exists():
             done = json.loads(existing.read_text())
-            if done["iterations"] == VARIANTS[name].config(iterations).iterations and done["seed"] == seed:
+            same_run = (done["iterations"], done["seed"], done.get("seed_offset", 0)) == (
+                VARIANTS[name].config(iterations).iterations, seed, seed_offset())
+            if same_run:
                 print(f"{name}: already done ({existing})", file=sys.stderr)
                 results.append(done)
                 continue

@@ -9,31 +9,41 @@ import numpy as np
 from .checks import Seed, check_logits, check_temperature
 from .runtime import tf, tfd, tfp
 
+ALGORITHMS = ("auto_select", "philox", "threefry")
 
-def sample_gumbel(shape: Any, seed: Seed = None, dtype: tf.DType = tf.float32) -> tf.Tensor:
+
+def sample_gumbel(
+    shape: Any, seed: Seed = None, dtype: tf.DType = tf.float32, alg: str = "auto_select"
+) -> tf.Tensor:
     """Standard Gumbel noise by inverse transform, ``-log(-log(U))`` (chapter 2).
 
     ``U`` is uniform on ``(tiny, 1)`` so neither logarithm sees 0. The seed follows TFP's
     convention: ``None`` or an int draws statefully, a pair of ints is stateless. For the same
-    stateless seed this is exactly the noise that ``RelaxedOneHotCategorical`` adds to its logits.
+    stateless seed and the default ``alg`` this is exactly the noise that
+    ``RelaxedOneHotCategorical`` adds to its logits. ``alg`` picks TensorFlow's random-number
+    algorithm; inside XLA on a CPU, ``"threefry"`` is about 20 times faster than the default
+    (chapter 5).
     """
+    if alg not in ALGORITHMS:
+        raise ValueError(f"alg must be one of {ALGORITHMS}, got {alg!r}")
     uniform = tf.random.stateless_uniform(
         shape,
         seed=tfp.random.sanitize_seed(seed),
         minval=np.finfo(dtype.as_numpy_dtype).tiny,
         maxval=1.0,
         dtype=dtype,
+        alg=alg,
     )
     return -tf.math.log(-tf.math.log(uniform))
 
 
-def gumbel_max(logits: Any, seed: Seed = None) -> tf.Tensor:
+def gumbel_max(logits: Any, seed: Seed = None, alg: str = "auto_select") -> tf.Tensor:
     """Exact categorical sample as a one-hot tensor shaped like ``logits`` (chapter 2).
 
-    ``one_hot(argmax(logits + g))`` with ``g`` standard Gumbel noise.
+    ``one_hot(argmax(logits + g))`` with ``g`` standard Gumbel noise drawn with ``alg``.
     """
     logits = check_logits(logits)
-    noise = sample_gumbel(tf.shape(logits), seed=seed, dtype=logits.dtype)
+    noise = sample_gumbel(tf.shape(logits), seed=seed, dtype=logits.dtype, alg=alg)
     index = tf.argmax(logits + noise, axis=-1)
     return tf.one_hot(index, depth=tf.shape(logits)[-1], dtype=logits.dtype)
 

@@ -1,4 +1,5 @@
-"""Goodness-of-fit checks for samplers (chapter 2) and distances between distributions (chapters 5-9)."""
+"""Goodness-of-fit checks for samplers (chapter 2), distances between distributions (chapters 5-9)
+and the spread of a statistic over seeds (chapter 5)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from .checks import check_probabilities
+from .checks import check_positive_int, check_probabilities
 from .runtime import tfd
+from .seeds import rng
+
+STATISTICS = {"mean": np.mean, "median": np.median}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,3 +57,41 @@ def total_variation(p: Any, q: Any) -> float | np.ndarray:
         raise ValueError(f"p and q must have the same last axis, got shapes {p_arr.shape} and {q_arr.shape}")
     distance = 0.5 * np.abs(p_arr - q_arr).sum(axis=-1)
     return float(distance) if distance.ndim == 0 else distance
+
+
+@dataclasses.dataclass(frozen=True)
+class Interval:
+    """A statistic over replicas and its percentile-bootstrap interval (chapter 5)."""
+
+    statistic: str
+    value: float
+    low: float
+    high: float
+    level: float
+
+    def __str__(self) -> str:
+        return f"{self.value:.3f} [{self.low:.3f}, {self.high:.3f}]"
+
+
+def bootstrap_interval(
+    values: Any, statistic: str = "mean", level: float = 0.95, resamples: int = 10_000, seed: int = 0
+) -> Interval:
+    """The ``statistic`` of ``values`` with a percentile-bootstrap interval at ``level`` (chapter 5).
+
+    ``values`` holds one number per independent replica (seed). The interval comes from
+    ``resamples`` resamples with replacement, drawn from :func:`gumbel_tutorial.seeds.rng`.
+    """
+    data = np.asarray(values, dtype=np.float64)
+    if data.ndim != 1 or data.size < 2 or not np.all(np.isfinite(data)):
+        raise ValueError(f"values must be a vector of at least 2 finite numbers, got {data.tolist()!r}")
+    if statistic not in STATISTICS:
+        raise ValueError(f"statistic must be one of {tuple(STATISTICS)}, got {statistic!r}")
+    if isinstance(level, bool) or not isinstance(level, int | float) or not 0.0 < level < 1.0:
+        raise ValueError(f"level must be a number in (0, 1), got {level!r}")
+    resamples = check_positive_int(resamples, "resamples")
+    function = STATISTICS[statistic]
+    index = rng(seed).integers(0, data.size, size=(resamples, data.size))
+    replicates = function(data[index], axis=1)
+    tail = 50.0 * (1.0 - level)
+    low, high = np.percentile(replicates, [tail, 100.0 - tail])
+    return Interval(statistic, float(function(data)), float(low), float(high), float(level))
