@@ -21,8 +21,8 @@ def sample_gumbel(
     convention: ``None`` or an int draws statefully, a pair of ints is stateless. For the same
     stateless seed and the default ``alg`` this is exactly the noise that
     ``RelaxedOneHotCategorical`` adds to its logits. ``alg`` picks TensorFlow's random-number
-    algorithm; inside XLA on a CPU, ``"threefry"`` is about 20 times faster than the default
-    (chapter 5).
+    algorithm; inside XLA on a CPU, an explicit ``"philox"`` is about 6 times faster than the
+    default (chapter 5).
     """
     if alg not in ALGORITHMS:
         raise ValueError(f"alg must be one of {ALGORITHMS}, got {alg!r}")

@@ -127,3 +127,16 @@ def test_non_floating_logits(logits):
         gt.gumbel_softmax(logits, 1.0)
     with pytest.raises(ValueError, match="logits must have a floating dtype"):
         gt.gumbel_max(logits)
+
+
+def test_sample_gumbel_explicit_philox_is_the_default_noise_outside_xla():
+    # On a CPU, TensorFlow's "auto_select" is Philox, so the toy GAN's explicit choice (made for
+    # XLA's speed) draws the same noise as the default when run without XLA.
+    default = gt.sample_gumbel([4, 5], seed=(3, 4))
+    philox = gt.sample_gumbel([4, 5], seed=(3, 4), alg="philox")
+    np.testing.assert_array_equal(default.numpy(), philox.numpy())
+
+
+def test_sample_gumbel_rejects_unknown_algorithm():
+    with pytest.raises(ValueError, match="alg must be one of"):
+        gt.sample_gumbel([2], seed=(0, 0), alg="mersenne")
