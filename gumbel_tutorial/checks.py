@@ -53,6 +53,13 @@ def check_temperature(temperature: Any, name: str = "temperature") -> Any:
     return temperature
 
 
+def check_learning_rate(rate: Any, name: str = "learning_rate") -> float:
+    """Return ``rate`` as a float, raising ``ValueError`` unless it is a finite number > 0 (chapters 5-8)."""
+    if isinstance(rate, bool) or not isinstance(rate, int | float | np.floating) or not math.isfinite(rate) or rate <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {rate!r}")
+    return float(rate)
+
+
 def check_positive_int(value: Any, name: str) -> int:
     """Return ``value`` as an int, raising ``ValueError`` unless it is an integer >= 1."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
-from .checks import check_positive_int, check_probabilities, check_temperature
+from .checks import check_learning_rate, check_positive_int, check_probabilities, check_temperature
 from .gumbel import gumbel_max, sample_gumbel
 from .runtime import tf
 from .schedules import ConstantTemperature, ExponentialAnneal, LinearAnneal, TemperatureSchedule
@@ -70,9 +70,7 @@ class ToyGANConfig:
             "hidden_units", "replicas", "eval_size",
         ):
             check_positive_int(getattr(self, name), name)
-        rate = self.learning_rate
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or not math.isfinite(rate) or rate <= 0:
-            raise ValueError(f"learning_rate must be a finite number > 0, got {rate!r}")
+        check_learning_rate(self.learning_rate)
         if not isinstance(self.temperature, ConstantTemperature | LinearAnneal | ExponentialAnneal):
             check_temperature(self.temperature)
             object.__setattr__(self, "temperature", ConstantTemperature(float(self.temperature)))

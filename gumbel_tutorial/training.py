@@ -21,7 +21,7 @@ import numpy as np
 from tqdm import tqdm
 
 from . import grammar
-from .checks import Seed, check_positive_int, check_temperature
+from .checks import Seed, check_learning_rate, check_positive_int, check_temperature
 from .gumbel import gumbel_softmax
 from .models import FEEDBACKS, NOISE_MODES, Feedback, NoiseMode, SequenceDiscriminator, SequenceGenerator
 from .runtime import tf
@@ -95,7 +95,8 @@ class GANConfig:
             check_positive_int(getattr(self, name), name)
         if self.generator_batch_size is not None:
             check_positive_int(self.generator_batch_size, "generator_batch_size")
-        for name in ("learning_rate", "tau_start", "tau_end"):
+        check_learning_rate(self.learning_rate)
+        for name in ("tau_start", "tau_end"):
             check_temperature(getattr(self, name), name)
         if self.generator_temperature is not None:
             check_temperature(self.generator_temperature, "generator_temperature")
@@ -271,7 +272,7 @@ class MaximumLikelihood(Trainer):
     ) -> None:
         super().__init__(seed)
         self.batch_size = check_positive_int(batch_size, "batch_size")
-        check_temperature(learning_rate, "learning_rate")
+        check_learning_rate(learning_rate)
         self.data = tf.constant(tokens, dtype=tf.int32)
         if self.data.shape.rank != 2 or self.data.shape[1] != generator.length:
             raise ValueError(f"tokens must have shape (n, {generator.length}), got {tuple(self.data.shape)}")
@@ -354,8 +355,13 @@ class SequenceGAN(Trainer):
         checkpoint_every: int = 1_000,
         progress: bool = True,
     ) -> dict[str, np.ndarray]:
-        """Train up to ``iterations`` (default: the config's), resuming from ``checkpoint_dir``."""
-        return super().train(iterations or self.config.iterations, checkpoint_dir, checkpoint_every, progress)
+        """Train up to ``iterations`` (``None``: the config's), resuming from ``checkpoint_dir``.
+
+        ``iterations`` must be a positive integer: 0 raises ``ValueError`` rather than meaning
+        the default.
+        """
+        total = self.config.iterations if iterations is None else iterations
+        return super().train(total, checkpoint_dir, checkpoint_every, progress)
 
     def _real_batch(self, seeds: tf.Tensor, temperature: tf.Tensor) -> tf.Tensor:
         cfg = self.config

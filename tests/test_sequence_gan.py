@@ -180,3 +180,16 @@ def test_relaxed_real_inputs_flip_one_symbol_in_ten():
     # 24,000 symbols: the standard error of the kept fraction is about 0.002.
     assert abs(kept - 0.9) < 0.01
     np.testing.assert_allclose(relaxed.numpy().sum(-1), 1.0, atol=1e-5)
+
+
+def test_train_rejects_zero_iterations_instead_of_running_the_default():
+    gan = SequenceGAN(GANConfig(iterations=3, hidden_size=4, batch_size=8, dataset_size=16), seed=0)
+    with pytest.raises(ValueError, match="iterations must be a positive integer, got 0"):
+        gan.train(0, progress=False)
+    assert int(gan.step.numpy()) == 0
+
+
+@pytest.mark.parametrize("rate", [0.0, -1e-3, float("nan"), float("inf"), True, "0.001"])
+def test_learning_rates_have_their_own_check(rate):
+    with pytest.raises(ValueError, match="learning_rate must be a finite number > 0"):
+        GANConfig(learning_rate=rate)
