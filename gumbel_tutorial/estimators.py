@@ -157,6 +157,9 @@ class BiasVariance:
     ``bias_squared = sum_k (mean_r g_rk - exact_k)^2`` and ``variance = sum_k var_r(g_rk)`` (the
     variance of one estimate, ``ddof=1``). ``noise_floor = variance / R`` is what
     ``bias_squared`` averages to for an *unbiased* estimator, from the finite R alone.
+    ``max_z`` is the largest ``|mean_r g_rk - exact_k|`` in units of that component's standard
+    error: for an unbiased estimator each is roughly standard normal, so a test of unbiasedness
+    can ask that none exceed 4.
     ``mse = bias_squared + variance`` is the mean squared error of one estimate.
     """
 
@@ -164,6 +167,7 @@ class BiasVariance:
     variance: float
     noise_floor: float
     repetitions: int
+    max_z: float
 
     @property
     def mse(self) -> float:
@@ -179,6 +183,9 @@ def bias_variance(estimates: Any, exact: Any) -> BiasVariance:
     if exact.shape != estimates.shape[1:]:
         raise ValueError(f"exact must have shape {estimates.shape[1:]}, got {exact.shape}")
     repetitions = estimates.shape[0]
-    bias_squared = float(np.sum((estimates.mean(axis=0) - exact) ** 2))
-    variance = float(np.sum(estimates.var(axis=0, ddof=1)))
-    return BiasVariance(bias_squared, variance, variance / repetitions, repetitions)
+    error = np.abs(estimates.mean(axis=0) - exact)
+    component_variance = estimates.var(axis=0, ddof=1)
+    standard_error = np.sqrt(component_variance / repetitions)
+    z = np.divide(error, standard_error, out=np.where(error > 0, np.inf, 0.0), where=standard_error > 0)
+    variance = float(np.sum(component_variance))
+    return BiasVariance(float(np.sum(error**2)), variance, variance / repetitions, repetitions, float(np.max(z)))
