@@ -123,3 +123,12 @@ def test_bias_variance_known_values():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_bias_variance_max_z_separates_unbiased_from_biased():
+    draws = np.random.default_rng(0).normal(size=(10_000, 5))
+    exact = np.zeros(5)
+    assert estimators.bias_variance(draws, exact).max_z < 4
+    assert estimators.bias_variance(draws + 0.1, exact).max_z > 8  # 0.1 is 10 standard errors
+    constant = estimators.bias_variance(np.ones((3, 2)), np.array([1.0, 2.0]))
+    assert constant.max_z == np.inf  # zero spread, wrong mean
