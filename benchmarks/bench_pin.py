@@ -24,6 +24,7 @@ import json
 import os
 import pathlib
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -58,6 +59,9 @@ print(json.dumps({
     "threads": runtime.THREADS,
 }))
 """
+
+
+TIMED = ("toy_xla_updates_per_s", "toy_graph_updates_per_s", "gan_compiled_ms", "gan_eager_ms")
 
 
 def cpu_flags() -> set[str]:
@@ -96,9 +100,17 @@ def measure(extra: dict[str, str]) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=pathlib.Path, default=None)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default: %(default)s)")
     args = parser.parse_args()
     start = time.perf_counter()
-    rows = {"pinned": measure({}), "unpinned": measure(unpinned_environment())}
+    # A shared machine's speed drifts by tens of percent from minute to minute, so the two modes
+    # alternate and each figure is the median over the rounds.
+    rounds: dict[str, list[dict[str, object]]] = {"pinned": [], "unpinned": []}
+    for _ in range(args.rounds):
+        rounds["pinned"].append(measure({}))
+        rounds["unpinned"].append(measure(unpinned_environment()))
+    rows = {name: {**runs[0], **{key: statistics.median(run[key] for run in runs) for key in TIMED}}
+            for name, runs in rounds.items()}
     print(f"{'':9s} {'toy XLA upd/s':>14s} {'toy graph upd/s':>16s} {'GAN ms/it':>10s} {'eager ms/it':>12s}")
     for name, row in rows.items():
         print(f"{name:9s} {row['toy_xla_updates_per_s']:>14,.0f} {row['toy_graph_updates_per_s']:>16,.0f}"
@@ -113,9 +125,9 @@ def main() -> None:
         from gumbel_tutorial.experiments import versions
         from gumbel_tutorial.training import write_atomically
 
-        report = {"rows": rows, "cost": cost, "cpu": platform.processor() or platform.machine(),
+        report = {"rows": rows, "rounds": rounds, "cost": cost, "cpu": platform.processor() or platform.machine(),
                   "cpu_count": os.cpu_count(), "avx512": any(f.startswith("avx512") for f in cpu_flags()),
-                  "versions": versions(), "command": "python benchmarks/bench_pin.py --out " + str(args.out),
+                  "versions": versions(), "command": f"python benchmarks/bench_pin.py --rounds {args.rounds} --out {args.out}",
                   "wall_seconds": round(time.perf_counter() - start, 1)}
         write_atomically(args.out, lambda f: f.write(json.dumps(report, indent=1).encode()))
     assert pinned["toy_xla_updates_per_s"] > 10_000, "chapter 5: the compiled toy GAN makes >10,000 updates/s"
