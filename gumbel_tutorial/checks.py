@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -58,6 +59,13 @@ def check_learning_rate(rate: Any, name: str = "learning_rate") -> float:
     if isinstance(rate, bool) or not isinstance(rate, int | float | np.floating) or not math.isfinite(rate) or rate <= 0:
         raise ValueError(f"{name} must be a finite number > 0, got {rate!r}")
     return float(rate)
+
+
+def check_choice(value: Any, name: str, choices: Collection[str]) -> str:
+    """Return ``value`` if it is one of ``choices``; otherwise raise ``ValueError`` listing them."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+    return value
 
 
 def check_positive_int(value: Any, name: str) -> int:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import Seed, check_logits, check_positive_int, check_temperature
+from .checks import Seed, check_choice, check_logits, check_positive_int, check_temperature
 from .gumbel import gumbel_softmax
 from .runtime import tf, tfd
 
@@ -106,8 +106,7 @@ def categorical_score_function_gradient(
     ``num_samples >= 2``). Neither variant uses a temperature.
     """
     num_samples = check_positive_int(num_samples, "num_samples")
-    if baseline not in BASELINES:
-        raise ValueError(f"baseline must be one of {BASELINES}, got {baseline!r}")
+    check_choice(baseline, "baseline", BASELINES)
     if baseline == "leave_one_out" and num_samples < 2:
         raise ValueError(f"num_samples must be >= 2 for a leave-one-out baseline, got {num_samples}")
     logits = tf.cast(check_logits(logits), tf.float32)

@@ -32,7 +32,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from .checks import check_positive_int, check_probabilities
+from .checks import check_choice, check_positive_int, check_probabilities
 from .seeds import derive_seed
 
 PAD = " "
@@ -94,8 +94,7 @@ def tree_to_string(tree: Tree) -> str:
             raise ValueError(f"tree leaves must be 'x', got {tree!r}")
         return tree
     op, left, right = tree
-    if op not in OPERATORS:
-        raise ValueError(f"tree operators must be one of {OPERATORS}, got {op!r}")
+    check_choice(op, "tree operators", OPERATORS)
     return tree_to_string(left) + op + tree_to_string(right)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import Seed, check_logits, check_temperature
+from .checks import Seed, check_choice, check_logits, check_temperature
 from .runtime import tf, tfd, tfp
 
 ALGORITHMS = ("auto_select", "philox", "threefry")
@@ -24,8 +24,7 @@ def sample_gumbel(
     algorithm; inside XLA on a CPU, an explicit ``"philox"`` is about 6 times faster than the
     default (chapter 5).
     """
-    if alg not in ALGORITHMS:
-        raise ValueError(f"alg must be one of {ALGORITHMS}, got {alg!r}")
+    check_choice(alg, "alg", ALGORITHMS)
     uniform = tf.random.stateless_uniform(
         shape,
         seed=tfp.random.sanitize_seed(seed),

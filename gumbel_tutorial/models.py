@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import keras
 
-from .checks import Seed, check_positive_int
+from .checks import Seed, check_choice, check_positive_int
 from .gumbel import gumbel_max, gumbel_softmax, straight_through
 from .runtime import tf, tfp
 
@@ -55,8 +55,7 @@ class SequenceGenerator(keras.Model):
         self.length = check_positive_int(length, "length")
         if vocab_size < 2:
             raise ValueError(f"vocab_size must be at least 2, got {vocab_size}")
-        if noise not in NOISE_MODES:
-            raise ValueError(f"noise must be one of {NOISE_MODES}, got {noise!r}")
+        check_choice(noise, "noise", NOISE_MODES)
         self.noise = noise
         self.cell = keras.layers.LSTMCell(hidden_size, **_lstm_initializers(init_seed))
         self.readout = keras.layers.Dense(vocab_size, kernel_initializer=_glorot(init_seed + 2))
@@ -111,8 +110,7 @@ class SequenceGenerator(keras.Model):
         ``straight_through_output`` the returned vectors are one-hot forward with the relaxed
         gradient. The argmax of each returned vector is an exact sample from the step's softmax.
         """
-        if feedback not in FEEDBACKS:
-            raise ValueError(f"feedback must be one of {FEEDBACKS}, got {feedback!r}")
+        check_choice(feedback, "feedback", FEEDBACKS)
 
         def choose(logits: tf.Tensor, seed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
             relaxed = gumbel_softmax(logits, temperature, seed=seed)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 
+from .checks import check_choice
 from .runtime import np, tf
 
 OFFSET_VARIABLE = "GUMBEL_TUTORIAL_SEED_OFFSET"
@@ -45,8 +46,7 @@ def derive_seed(root: int, purpose: str) -> int:
     """The seed of one random stream: ``root`` shifted by the offset, then mapped by ``purpose``."""
     if isinstance(root, bool) or not isinstance(root, int | np.integer) or not 0 <= root <= MAX_ROOT:
         raise ValueError(f"root seed must be an int in [0, {MAX_ROOT}], got {root!r}")
-    if purpose not in PURPOSES:
-        raise ValueError(f"purpose must be one of {tuple(PURPOSES)}, got {purpose!r}")
+    check_choice(purpose, "purpose", PURPOSES)
     scale, shift = PURPOSES[purpose]
     return scale * (int(root) + OFFSET_STRIDE * seed_offset()) + shift
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import check_positive_int, check_probabilities
+from .checks import check_choice, check_positive_int, check_probabilities
 from .runtime import tfd
 from .seeds import rng
 
@@ -84,8 +84,7 @@ def bootstrap_interval(
     data = np.asarray(values, dtype=np.float64)
     if data.ndim != 1 or data.size < 2 or not np.all(np.isfinite(data)):
         raise ValueError(f"values must be a vector of at least 2 finite numbers, got {data.tolist()!r}")
-    if statistic not in STATISTICS:
-        raise ValueError(f"statistic must be one of {tuple(STATISTICS)}, got {statistic!r}")
+    check_choice(statistic, "statistic", STATISTICS)
     if isinstance(level, bool) or not isinstance(level, int | float) or not 0.0 < level < 1.0:
         raise ValueError(f"level must be a number in (0, 1), got {level!r}")
     resamples = check_positive_int(resamples, "resamples")

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
-from .checks import check_learning_rate, check_positive_int, check_probabilities, check_temperature
+from .checks import check_choice, check_learning_rate, check_positive_int, check_probabilities, check_temperature
 from .gumbel import gumbel_max, sample_gumbel
 from .runtime import tf
 from .schedules import ConstantTemperature, ExponentialAnneal, LinearAnneal, TemperatureSchedule
@@ -74,10 +74,8 @@ class ToyGANConfig:
         if not isinstance(self.temperature, ConstantTemperature | LinearAnneal | ExponentialAnneal):
             check_temperature(self.temperature)
             object.__setattr__(self, "temperature", ConstantTemperature(float(self.temperature)))
-        if self.discriminator not in DISCRIMINATORS:
-            raise ValueError(f"discriminator must be one of {DISCRIMINATORS}, got {self.discriminator!r}")
-        if self.real_data not in REAL_DATA:
-            raise ValueError(f"real_data must be one of {REAL_DATA}, got {self.real_data!r}")
+        check_choice(self.discriminator, "discriminator", DISCRIMINATORS)
+        check_choice(self.real_data, "real_data", REAL_DATA)
         if not (isinstance(self.smoothing, int | float) and 1.0 / len(probs) < self.smoothing < 1.0):
             raise ValueError(
                 f"smoothing must lie in (1/K, 1) = ({1.0 / len(probs):.3f}, 1), got {self.smoothing!r}"

@@ -21,7 +21,7 @@ import numpy as np
 from tqdm import tqdm
 
 from . import grammar
-from .checks import Seed, check_learning_rate, check_positive_int, check_temperature
+from .checks import Seed, check_choice, check_learning_rate, check_positive_int, check_temperature
 from .gumbel import gumbel_softmax
 from .models import FEEDBACKS, NOISE_MODES, Feedback, NoiseMode, SequenceDiscriminator, SequenceGenerator
 from .runtime import tf
@@ -104,14 +104,10 @@ class GANConfig:
             raise ValueError(f"anneal_fraction must be in (0, 1], got {self.anneal_fraction!r}")
         if not 0.0 < self.real_confidence <= 1.0:
             raise ValueError(f"real_confidence must be in (0, 1], got {self.real_confidence!r}")
-        if self.real_inputs not in REAL_INPUTS:
-            raise ValueError(f"real_inputs must be one of {REAL_INPUTS}, got {self.real_inputs!r}")
-        if self.noise not in NOISE_MODES:
-            raise ValueError(f"noise must be one of {NOISE_MODES}, got {self.noise!r}")
-        if self.feedback not in FEEDBACKS:
-            raise ValueError(f"feedback must be one of {FEEDBACKS}, got {self.feedback!r}")
-        if self.generator_loss not in GENERATOR_LOSSES:
-            raise ValueError(f"generator_loss must be one of {GENERATOR_LOSSES}, got {self.generator_loss!r}")
+        check_choice(self.real_inputs, "real_inputs", REAL_INPUTS)
+        check_choice(self.noise, "noise", NOISE_MODES)
+        check_choice(self.feedback, "feedback", FEEDBACKS)
+        check_choice(self.generator_loss, "generator_loss", GENERATOR_LOSSES)
 
     @property
     def real_schedule(self) -> LinearAnneal:

@@ -96,3 +96,12 @@ def test_bootstrap_interval_rejects_bad_input(kwargs, match):
     args = {"values": [0.1, 0.2, 0.3], **kwargs}
     with pytest.raises(ValueError, match=match):
         gt.bootstrap_interval(**args)
+
+
+@pytest.mark.parametrize("value", ["mlp ", "MLP", None, 3, ["mlp"]])
+def test_check_choice_names_the_argument_and_the_choices(value):
+    from gumbel_tutorial.checks import check_choice
+
+    with pytest.raises(ValueError, match=r"discriminator must be one of \('logistic', 'mlp'\), got"):
+        check_choice(value, "discriminator", ("logistic", "mlp"))
+    assert check_choice("mlp", "discriminator", ("logistic", "mlp")) == "mlp"
