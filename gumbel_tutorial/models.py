@@ -82,12 +82,16 @@ class SequenceGenerator(keras.Model):
         output, state = self.cell(inputs, state)
         return self.readout(output), state
 
-    def teacher_forced_logits(self, tokens: tf.Tensor) -> tf.Tensor:
-        """Logits ``[batch, length, vocab]`` predicting each symbol from the true previous ones (chapter 7)."""
+    def teacher_forced_logits(self, tokens: tf.Tensor, seed: Seed = (0, 0)) -> tf.Tensor:
+        """Logits ``[batch, length, vocab]`` predicting each symbol from the true previous ones (chapter 7).
+
+        ``seed`` draws the initial noise state of a generator that has one; the language model of
+        chapter 7 (``noise="none"``) starts from zeros and ignores it.
+        """
         one_hot = tf.one_hot(tokens, self.vocab_size)
         batch = tf.shape(one_hot)[0]
         inputs = tf.concat([tf.zeros_like(one_hot[:, :1]), one_hot[:, :-1]], axis=1)
-        state = self.initial_state(batch, seed=(0, 0))
+        state = self.initial_state(batch, seed=seed)
         logits = []
         for t in range(self.length):
             step_logits, state = self.step(inputs[:, t], state)

@@ -193,3 +193,14 @@ def test_train_rejects_zero_iterations_instead_of_running_the_default():
 def test_learning_rates_have_their_own_check(rate):
     with pytest.raises(ValueError, match="learning_rate must be a finite number > 0"):
         GANConfig(learning_rate=rate)
+
+
+def test_teacher_forced_logits_takes_a_seed_for_the_noise_state():
+    generator = SequenceGenerator(8, grammar.VOCAB_SIZE, 12, "hidden_and_cell", init_seed=3)
+    tokens = tf.zeros([4, 12], tf.int32)
+    first = generator.teacher_forced_logits(tokens, seed=(1, 2))
+    np.testing.assert_array_equal(first.numpy(), generator.teacher_forced_logits(tokens, seed=(1, 2)).numpy())
+    assert not np.allclose(first.numpy(), generator.teacher_forced_logits(tokens, seed=(5, 6)).numpy())
+    language_model = SequenceGenerator(8, grammar.VOCAB_SIZE, 12, "none", init_seed=3)
+    np.testing.assert_array_equal(language_model.teacher_forced_logits(tokens, seed=(1, 2)).numpy(),
+                                  language_model.teacher_forced_logits(tokens, seed=(5, 6)).numpy())
