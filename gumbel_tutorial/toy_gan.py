@@ -23,7 +23,9 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
-from .checks import check_choice, check_learning_rate, check_positive_int, check_probabilities, check_temperature
+from .checks import (
+    check_choice, check_learning_rate, check_positive_int, check_probabilities, check_temperature,
+)
 from .gumbel import gumbel_max, sample_gumbel
 from .runtime import tf
 from .schedules import ConstantTemperature, ExponentialAnneal, LinearAnneal, TemperatureSchedule
@@ -211,7 +213,8 @@ class _ToyGANGroup:
         Streams: 1 discriminator-step fakes, 2-3 its real data, 4 generator-step fakes,
         5 evaluation fakes, 6-7 evaluation real data, 15 initial weights.
         """
-        return tf.stack([tf.constant(derive_seed(self.c.seed, "toy_gan") + stream, tf.int32), tf.cast(counter, tf.int32)])
+        base = derive_seed(self.c.seed, "toy_gan")
+        return tf.stack([tf.constant(base + stream, tf.int32), tf.cast(counter, tf.int32)])
 
     def temperatures(self, t: tf.Tensor) -> tf.Tensor:
         """Each configuration's temperature at discriminator iteration ``t``, shape ``[configs]``."""
