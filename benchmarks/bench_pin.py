@@ -29,6 +29,10 @@ import subprocess
 import sys
 import time
 
+from gumbel_tutorial.experiments import versions
+from gumbel_tutorial.runtime import PINNED_VARIABLES
+from gumbel_tutorial.training import write_atomically
+
 MEASURE = r"""
 import json, time
 import gumbel_tutorial as gt
@@ -89,9 +93,8 @@ def unpinned_environment() -> dict[str, str]:
 
 
 def measure(extra: dict[str, str]) -> dict[str, object]:
-    pinned_names = ("XLA_FLAGS", "ONEDNN_MAX_CPU_ISA", "TF_ENABLE_ONEDNN_OPTS", "OPENBLAS_CORETYPE",
-                    "NPY_DISABLE_CPU_FEATURES", "GUMBEL_TUTORIAL_THREADS")
-    env = {k: v for k, v in os.environ.items() if k not in pinned_names}
+    """One fresh process's figures, with every pinned variable removed and then ``extra`` set."""
+    env = {k: v for k, v in os.environ.items() if k not in PINNED_VARIABLES}
     done = subprocess.run([sys.executable, "-c", MEASURE], env={**env, **extra}, capture_output=True,
                           text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -121,10 +124,6 @@ def main() -> None:
     print(f"cost of the pin: toy GAN {cost['toy_gan']:+.1%}, sequence-GAN iteration {cost['sequence_gan']:+.1%}"
           " (positive: slower with the pin)")
     if args.out is not None:
-        import gumbel_tutorial  # noqa: F401  (after the subprocesses: pins this process too)
-        from gumbel_tutorial.experiments import versions
-        from gumbel_tutorial.training import write_atomically
-
         report = {"rows": rows, "rounds": rounds, "cost": cost, "cpu": platform.processor() or platform.machine(),
                   "cpu_count": os.cpu_count(), "avx512": any(f.startswith("avx512") for f in cpu_flags()),
                   "versions": versions(), "command": f"python benchmarks/bench_pin.py --rounds {args.rounds} --out {args.out}",

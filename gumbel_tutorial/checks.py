@@ -56,7 +56,8 @@ def check_temperature(temperature: Any, name: str = "temperature") -> Any:
 
 def check_learning_rate(rate: Any, name: str = "learning_rate") -> float:
     """Return ``rate`` as a float, raising ``ValueError`` unless it is a finite number > 0 (chapters 5-8)."""
-    if isinstance(rate, bool) or not isinstance(rate, int | float | np.floating) or not math.isfinite(rate) or rate <= 0:
+    is_number = isinstance(rate, int | float | np.floating) and not isinstance(rate, bool)
+    if not is_number or not math.isfinite(rate) or rate <= 0:
         raise ValueError(f"{name} must be a finite number > 0, got {rate!r}")
     return float(rate)
 

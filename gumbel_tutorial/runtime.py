@@ -28,6 +28,8 @@ import warnings
 from collections.abc import Iterator
 
 THREADS_VARIABLE = "GUMBEL_TUTORIAL_THREADS"
+PINNED_VARIABLES = ("XLA_FLAGS", "ONEDNN_MAX_CPU_ISA", "TF_ENABLE_ONEDNN_OPTS", "OPENBLAS_CORETYPE",
+                    "NPY_DISABLE_CPU_FEATURES", THREADS_VARIABLE)
 _X86 = platform.machine().lower() in ("x86_64", "amd64")
 
 
@@ -49,9 +51,7 @@ def _pin_numerics() -> dict[str, str]:
         os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX2")
         os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
         os.environ.setdefault("NPY_DISABLE_CPU_FEATURES", "X86_V4 AVX512_ICL AVX512_SPR")
-    names = ("XLA_FLAGS", "ONEDNN_MAX_CPU_ISA", "TF_ENABLE_ONEDNN_OPTS", "OPENBLAS_CORETYPE",
-             "NPY_DISABLE_CPU_FEATURES")
-    return {name: os.environ[name] for name in names if name in os.environ}
+    return {name: os.environ[name] for name in PINNED_VARIABLES if name in os.environ}
 
 
 def _threads() -> int:

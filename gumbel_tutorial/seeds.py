@@ -1,7 +1,6 @@
 """Every seed of the book, derived in one place (introduced in chapter 1).
 
-A chapter or a run names a small *root* seed (chapter 3 uses 3, ``reproduce --seeds 0,1,2`` uses
-0, 1 and 2). Each random stream then gets its own seed from :func:`derive_seed`, which adds the
+A chapter or a run names a small *root* seed (chapter 3 uses 3, ``reproduce --seed 1`` uses 1). Each random stream then gets its own seed from :func:`derive_seed`, which adds the
 seed offset and applies the stream's *purpose*. The offset, read from the environment variable
 ``GUMBEL_TUTORIAL_SEED_OFFSET`` (default 0), shifts every root by ``OFFSET_STRIDE`` (2**20) times
 its value, so one setting runs the whole book under different randomness; at offset 0 every seed is
@@ -11,6 +10,7 @@ the one the stored outputs were made with.
 from __future__ import annotations
 
 import os
+import random
 
 from .checks import check_choice
 from .runtime import np, tf
@@ -67,8 +67,6 @@ def set_seed(seed: int) -> None:
     With TensorFlow's op determinism switched on at import, a chapter that calls this once
     prints the same numbers on every fresh run; the seed offset shifts it like every other seed.
     """
-    import random
-
     derived = derive_seed(seed, "global")
     random.seed(derived)
     np.random.seed(derived)

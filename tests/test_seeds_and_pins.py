@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import gumbel_tutorial as gt
-from gumbel_tutorial import grammar, seeds
+from gumbel_tutorial import grammar, runtime, seeds
 from gumbel_tutorial.toy_gan import ToyGANConfig, train_toy_gan
 
 
@@ -61,9 +61,7 @@ def test_unknown_purpose_is_rejected():
 
 def _pins_seen(env: dict[str, str]) -> str:
     code = "from gumbel_tutorial import runtime; print(sorted(runtime.PINNED.items()), runtime.THREADS)"
-    pinned = ("XLA_FLAGS", "ONEDNN_MAX_CPU_ISA", "TF_ENABLE_ONEDNN_OPTS", "OPENBLAS_CORETYPE",
-              "NPY_DISABLE_CPU_FEATURES", "GUMBEL_TUTORIAL_THREADS")
-    clean = {k: v for k, v in os.environ.items() if k not in pinned}
+    clean = {k: v for k, v in os.environ.items() if k not in runtime.PINNED_VARIABLES}
     done = subprocess.run([sys.executable, "-c", code], env={**clean, **env}, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
