@@ -6,7 +6,7 @@ import argparse
 import shlex
 import sys
 
-from .experiments import PAPER_VARIANTS, parse_variants, reproduce
+from .experiments import PAPER_VARIANTS, check_request, parse_seeds, parse_variants, reproduce
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,15 +19,23 @@ def main(argv: list[str] | None = None) -> int:
                      help="comma-separated variants (default: %(default)s)")
     run.add_argument("--iterations", type=int, default=20_000, help="GAN iterations (default: %(default)s)")
     run.add_argument("--out", default="results", help="output folder (default: %(default)s)")
-    run.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    run.add_argument("--seeds", default="0", help="comma-separated seeds, e.g. 0,1,2 (default: %(default)s)")
+    run.add_argument("--jobs", type=int, default=1,
+                     help="runs trained at once, each in its own process with its share of the cores "
+                          "(default: %(default)s)")
     run.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    # Set by --jobs for the processes it starts: the command to record, and no runs.jsonl entry.
+    run.add_argument("--record-command", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    command = "python -m gumbel_tutorial " + shlex.join(argv)
+    command = args.record_command or "python -m gumbel_tutorial " + shlex.join(argv)
     try:
         variants = parse_variants(args.variants)
-        reproduce(variants, args.iterations, args.out, args.seed, command, progress=not args.no_progress)
+        seeds = parse_seeds(args.seeds)
+        check_request(variants, args.iterations, args.out, seeds, args.jobs)
     except ValueError as error:
         parser.error(str(error))
+    reproduce(variants, args.iterations, args.out, seeds, command, jobs=args.jobs,
+              progress=not args.no_progress, log_run=args.record_command is None)
     return 0
 
 

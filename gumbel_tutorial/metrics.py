@@ -23,13 +23,15 @@ The total-variation distance of two distributions ``p`` and ``q`` on the same fi
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
-from .grammar import PAD, VOCAB, decode, is_valid
+from .checks import check_positive_int
+from .grammar import MAX_LEN, OPERATORS, PAD, VOCAB, decode, default_operator_probs, is_valid, pad
 from .stats import total_variation
 
 METRIC_NAMES: tuple[str, ...] = ("valid", "unique", "novel", "length_tv", "symbol_tv")
@@ -146,3 +148,73 @@ def evaluate(samples: Iterable[str], training: Iterable[str]) -> dict[str, float
         "length_tv": float(length_tv(items, ref)),
         "symbol_tv": float(symbol_tv(items, ref)),
     }
+
+
+# The true distribution (chapter 9). ``sample_dataset`` draws the operator count k uniformly from
+# 0..K and each of the k operators uniformly from + - * /. Every tree shape with the same operators
+# reads as the same string, so a valid string with k operators has probability 4**-k / (K + 1).
+
+DISTRIBUTION_METRICS: tuple[str, ...] = ("valid_mass", "true_tv", "coverage")
+"""The keys of :func:`distribution_metrics`, in order."""
+
+
+def true_probability(s: str, length: int = MAX_LEN) -> float:
+    """The probability that :func:`~gumbel_tutorial.grammar.sample_dataset` draws ``s`` (chapter 9).
+
+    ``s`` must have exactly ``length`` symbols; an invalid string has probability 0.
+    """
+    length = check_positive_int(length, "length")
+    if not isinstance(s, str) or len(s) != length:
+        raise ValueError(f"s must be a str of {length} symbols, got {s!r}")
+    if not is_valid(s):
+        return 0.0
+    operators = len(s.rstrip(PAD)) // 2
+    return float(default_operator_probs(length)[operators] * len(OPERATORS) ** -operators)
+
+
+def true_distribution(length: int = MAX_LEN) -> dict[str, float]:
+    """Every valid padded string of ``length`` symbols with its true probability (chapter 9)."""
+    length = check_positive_int(length, "length")
+    probs = default_operator_probs(length)
+    table = {}
+    for k, p_k in enumerate(probs):
+        for ops in itertools.product(OPERATORS, repeat=k):
+            sentence = "x" + "".join(op + "x" for op in ops)
+            table[pad(sentence, length)] = float(p_k) * len(OPERATORS) ** -k
+    return table
+
+
+def distribution_metrics(samples: Iterable[str], length: int = MAX_LEN) -> dict[str, float]:
+    """How far the empirical distribution of ``samples`` is from the true one (chapter 9).
+
+    * **valid_mass**: the share of samples that are valid, an estimate of the model's mass on the
+      grammar's language;
+    * **true_tv**: the total-variation distance between the samples' empirical distribution and
+      the true distribution :func:`true_distribution` (invalid strings have true probability 0);
+    * **coverage**: the true probability mass of the distinct valid strings the samples contain.
+
+    Each sample must have exactly ``length`` symbols.
+    """
+    items = _as_strings(samples)
+    truth = true_distribution(length)
+    bad = next((s for s in items if len(s) != length), None)
+    if bad is not None:
+        raise ValueError(f"samples must all have {length} symbols, got {bad!r}")
+    counts = Counter(items)
+    n = len(items)
+    tv = sum(abs(c / n - truth.get(s, 0.0)) for s, c in counts.items())
+    tv += sum(p for s, p in truth.items() if s not in counts)
+    return {
+        "valid_mass": float(fraction_valid(items)),
+        "true_tv": float(0.5 * tv),
+        "coverage": float(sum(truth[s] for s in counts if s in truth)),
+    }
+
+
+def expected_unique(n: int, length: int = MAX_LEN) -> float:
+    """The expected :func:`fraction_unique` of ``n`` draws from the true distribution (chapter 9).
+
+    A string of probability ``p`` appears at least once with probability ``1 - (1 - p)**n``.
+    """
+    n = check_positive_int(n, "n")
+    return float(sum(1.0 - (1.0 - p) ** n for p in true_distribution(length).values()) / n)

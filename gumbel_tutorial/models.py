@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import keras
 
-from .checks import Seed, check_choice, check_positive_int
+from .checks import Seed, check_choice, check_positive_int, check_temperature
 from .gumbel import gumbel_max, gumbel_softmax, straight_through
 from .runtime import tf, tfp
 
@@ -125,11 +125,16 @@ class SequenceGenerator(keras.Model):
 
         return tf.stack(self._unroll(batch_size, seed, choose), axis=1)
 
-    def sample_tokens(self, batch_size: Any, seed: Seed = None) -> tf.Tensor:
-        """Exact ancestral samples ``[batch, length]`` of symbol indices, feeding back one-hots (chapter 7)."""
+    def sample_tokens(self, batch_size: Any, seed: Seed = None, temperature: float = 1.0) -> tf.Tensor:
+        """Exact ancestral samples ``[batch, length]`` of symbol indices, feeding back one-hots (chapter 7).
+
+        Each step samples ``softmax(logits / temperature)``: 1 is the model itself; below 1 it is
+        sharper, above 1 flatter (chapter 9 sweeps it).
+        """
+        temperature = check_temperature(temperature)
 
         def choose(logits: tf.Tensor, seed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-            one_hot = gumbel_max(logits, seed=seed)
+            one_hot = gumbel_max(logits / temperature, seed=seed)
             return tf.argmax(one_hot, axis=-1, output_type=tf.int32), one_hot
 
         return tf.stack(self._unroll(batch_size, seed, choose), axis=1)

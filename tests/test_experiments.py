@@ -1,6 +1,8 @@
 """The reproduction command of chapter 9 on a tiny configuration."""
 
+import dataclasses
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -10,51 +12,134 @@ import pytest
 
 from gumbel_tutorial import grammar
 from gumbel_tutorial.__main__ import main
-from gumbel_tutorial.experiments import EXPLORED_VARIANTS, PAPER_VARIANTS, VARIANTS, reproduce
-from gumbel_tutorial.training import SequenceGAN, write_atomically
+from gumbel_tutorial import experiments
+from gumbel_tutorial.experiments import (
+    ABLATION_VARIANTS,
+    EXPLORED_VARIANTS,
+    OURS_CHANGES,
+    PAPER_VARIANTS,
+    SAMPLE_COUNT,
+    VARIANTS,
+    fingerprint,
+    load_generator,
+    load_samples,
+    reproduce,
+    run_folder,
+)
+from gumbel_tutorial.training import GANConfig, SequenceGAN, write_atomically
 
 ITERATIONS = 12
 
 
 def test_every_listed_variant_has_a_valid_configuration():
-    for name in (*PAPER_VARIANTS, *EXPLORED_VARIANTS):
+    for name in (*PAPER_VARIANTS, *EXPLORED_VARIANTS, *ABLATION_VARIANTS):
         config = VARIANTS[name].config(5_000)
         assert config.iterations == 5_000 or name == "mle"
         assert config.hidden_size == 64 and config.batch_size == 200, name
 
 
+def test_ablation_variants_differ_from_a_and_ours_by_one_change():
+    default = dataclasses.asdict(GANConfig())
+    ours = dataclasses.asdict(VARIANTS["ours"].config(20_000))
+    changed = {name for name in default if default[name] != ours[name]}
+    assert changed == {name for change in OURS_CHANGES.values() for name in change}
+    for key, change in OURS_CHANGES.items():
+        plus = dataclasses.asdict(VARIANTS[f"a+{key}"].config(20_000))
+        minus = dataclasses.asdict(VARIANTS[f"ours-{key}"].config(20_000))
+        assert {n for n in default if default[n] != plus[n]} == set(change)
+        assert {n for n in ours if ours[n] != minus[n]} == set(change)
+
+
 def test_command_writes_every_file_with_the_schema(tmp_path):
     assert main(["reproduce", "--variants", "mle,d", "--iterations", str(ITERATIONS),
                  "--out", str(tmp_path), "--no-progress"]) == 0
+    metric_keys = ("valid", "unique", "novel", "length_tv", "symbol_tv", "valid_mass", "true_tv", "coverage")
     for name in ("mle", "d"):
-        folder = tmp_path / name
+        folder = tmp_path / name / "seed0"
         result = json.loads((folder / "metrics.json").read_text())
-        for key in ("valid", "unique", "novel", "length_tv", "symbol_tv", "iterations", "mle_pretraining",
-                    "config", "seed", "versions", "command", "wall_seconds"):
+        for key in (*metric_keys, "iterations", "mle_pretraining", "fingerprint", "seed", "versions",
+                    "command", "wall_seconds", "commit", "threads"):
             assert key in result, key
         assert result["iterations"] == ITERATIONS
-        assert result["config"]["hidden_size"] == 64 and result["config"]["batch_size"] == 200
+        assert result["fingerprint"] == fingerprint(name, ITERATIONS, 0)
+        assert result["fingerprint"]["config"]["hidden_size"] == 64
         assert result["mle_pretraining"] is False and result["seed"] == 0
         assert set(result["versions"]) >= {"python", "tensorflow", "tensorflow_probability"}
         assert result["command"].startswith("python -m gumbel_tutorial reproduce")
         assert result["wall_seconds"] > 0
-        assert all(0.0 <= result[k] <= 1.0 for k in ("valid", "unique", "novel", "length_tv", "symbol_tv"))
-        samples = json.loads((folder / "samples.json").read_text())
-        assert len(samples) == 1_000 and all(len(s) == grammar.MAX_LEN for s in samples)
+        assert all(0.0 <= result[k] <= 1.0 for k in metric_keys)
+        samples = load_samples(folder)
+        assert len(samples) == SAMPLE_COUNT and all(len(s) == grammar.MAX_LEN for s in samples)
+        assert result["valid_mass"] == sum(map(grammar.is_valid, samples)) / SAMPLE_COUNT
         with np.load(folder / "history.npz") as history:
             assert all(len(history[key]) == ITERATIONS for key in history.files)
         assert not (folder / "checkpoints").exists()
-    with np.load(tmp_path / "d" / "history.npz") as history:
+        # The stored weights give back the trained generator: the same samples from the same seed.
+        generator = load_generator(folder)
+        assert generator.sample_tokens(50, seed=(3, 4)).numpy().tolist() == (
+            load_generator(folder).sample_tokens(50, seed=(3, 4)).numpy().tolist())
+    with np.load(tmp_path / "d" / "seed0" / "history.npz") as history:
         assert {"d_loss", "g_loss", "temperature"} <= set(history.files)
+    [record] = [json.loads(line) for line in (tmp_path / "runs.jsonl").read_text().splitlines()]
+    assert record["ran"] == ["mle/seed0", "d/seed0"] and record["jobs"] == 1 and record["wall_seconds"] > 0
+
+
+def test_mle_weights_reproduce_the_stored_samples(tmp_path):
+    reproduce(["mle"], ITERATIONS, tmp_path, seeds=[0], command="test", progress=False)
+    folder = run_folder(tmp_path, "mle", 0)
+    seed = (experiments.derive_seed(0, "samples"), 1)
+    again = grammar.decode(load_generator(folder).sample_tokens(SAMPLE_COUNT, seed=seed).numpy())
+    assert again == load_samples(folder)
+
+
+def test_changed_setting_reruns_and_same_setting_is_skipped(tmp_path, monkeypatch, capsys):
+    [first] = reproduce(["d"], ITERATIONS, tmp_path, seeds=[1], command="test", progress=False)
+    [again] = reproduce(["d"], ITERATIONS, tmp_path, seeds=[1], command="test", progress=False)
+    assert again == first and "already done" in capsys.readouterr().err
+    changed = dataclasses.replace(VARIANTS["d"], config=lambda n: GANConfig(iterations=n, noise="hidden_only",
+                                                                              learning_rate=2e-3))
+    monkeypatch.setitem(VARIANTS, "d", changed)
+    [rerun] = reproduce(["d"], ITERATIONS, tmp_path, seeds=[1], command="test", progress=False)
+    assert rerun["fingerprint"]["config"]["learning_rate"] == 2e-3
+    assert rerun["fingerprint"] != first["fingerprint"]
+    monkeypatch.setattr(experiments, "CODE_VERSION", experiments.CODE_VERSION + 1)
+    assert experiments.finished(tmp_path, "d", ITERATIONS, 1) is None
+
+
+def test_checkpoints_of_another_configuration_are_not_resumed(tmp_path, capsys):
+    checkpoints = run_folder(tmp_path, "a", 0) / "checkpoints"
+    stale = SequenceGAN(dataclasses.replace(VARIANTS["a"].config(ITERATIONS), learning_rate=2e-3), seed=0)
+    stale.train(iterations=8, checkpoint_dir=checkpoints, checkpoint_every=4, progress=False)
+    [result] = reproduce(["a"], ITERATIONS, tmp_path, seeds=[0], command="test", progress=False)
+    assert "another configuration" in capsys.readouterr().err
+    with np.load(run_folder(tmp_path, "a", 0) / "history.npz") as history:
+        straight = SequenceGAN(VARIANTS["a"].config(ITERATIONS), seed=0).train(progress=False)
+        np.testing.assert_allclose(history["d_loss"], straight["d_loss"], rtol=1e-4)
+
+
+def test_jobs_run_in_parallel_processes_with_a_share_of_the_cores(tmp_path):
+    assert main(["reproduce", "--variants", "mle", "--seeds", "0,1", "--iterations", str(ITERATIONS),
+                 "--jobs", "2", "--out", str(tmp_path), "--no-progress"]) == 0
+    for seed in (0, 1):
+        result = json.loads((run_folder(tmp_path, "mle", seed) / "metrics.json").read_text())
+        assert result["threads"] == max(1, (os.cpu_count() or 1) // 2)
+        assert result["command"].endswith("--jobs 2 --out " + str(tmp_path) + " --no-progress")
+    [record] = [json.loads(line) for line in (tmp_path / "runs.jsonl").read_text().splitlines()]
+    assert sorted(record["ran"]) == ["mle/seed0", "mle/seed1"] and record["jobs"] == 2
+    # The same seed gives the same run whether it was trained alone or beside another.
+    [alone] = reproduce(["mle"], ITERATIONS, tmp_path / "alone", seeds=[1], command="test", progress=False)
+    assert load_samples(run_folder(tmp_path, "mle", 1)) == load_samples(run_folder(tmp_path / "alone", "mle", 1))
 
 
 def test_interrupted_run_resumes_to_the_right_count(tmp_path):
     config = VARIANTS["a"].config(ITERATIONS)
+    checkpoints = run_folder(tmp_path, "a", 0) / "checkpoints"
+    experiments._prepare_checkpoints(checkpoints, fingerprint("a", ITERATIONS, 0))
     partial = SequenceGAN(config, seed=0)
-    partial.train(iterations=8, checkpoint_dir=tmp_path / "a" / "checkpoints", checkpoint_every=4, progress=False)
-    [result] = reproduce(["a"], ITERATIONS, tmp_path, seed=0, command="test", progress=False)
+    partial.train(iterations=8, checkpoint_dir=checkpoints, checkpoint_every=4, progress=False)
+    [result] = reproduce(["a"], ITERATIONS, tmp_path, seeds=[0], command="test", progress=False)
     assert result["iterations"] == ITERATIONS
-    with np.load(tmp_path / "a" / "history.npz") as history:
+    with np.load(run_folder(tmp_path, "a", 0) / "history.npz") as history:
         assert len(history["d_loss"]) == ITERATIONS
         straight = SequenceGAN(config, seed=0).train(progress=False)
         np.testing.assert_allclose(history["d_loss"], straight["d_loss"], rtol=1e-4)
@@ -99,7 +184,10 @@ def test_crash_mid_write_leaves_no_truncated_file(tmp_path):
         (["--variants", "a,e9"], "unknown variant"),
         (["--iterations", "0"], "iterations must be a positive integer"),
         (["--iterations", "-5"], "iterations must be a positive integer"),
-        (["--seed", "-1"], "seed"),
+        (["--seeds", "-1"], "seeds"),
+        (["--seeds", "0,0"], "seeds"),
+        (["--seeds", ""], "seeds"),
+        (["--jobs", "0"], "jobs must be a positive integer"),
     ],
 )
 def test_bad_arguments_fail_fast(argv, message, capsys, tmp_path):
@@ -116,3 +204,21 @@ def test_output_path_that_is_a_file(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["reproduce", "--out", str(target), "--iterations", "5"])
     assert "is a file" in capsys.readouterr().err
+
+
+# Losses of the first ten iterations at seed 0 (iterations 1, 5 and 10), printed by this code at
+# CODE_VERSION 1 under the pinned numerics. If a change moves them, it changes what training
+# computes: bump experiments.CODE_VERSION (so stored results re-run) and record the new values.
+GOLDEN = {
+    "a": ([1.38607, 1.3581, 1.309685], [-0.055625, 0.018062, 0.065625]),
+    "ours": ([1.390151, 1.356886, 1.292298], [-0.027135, 0.0544, 0.115361]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_training_numerics_match_the_code_version(name):
+    assert experiments.CODE_VERSION == 1, "record GOLDEN again for the new CODE_VERSION"
+    history = SequenceGAN(VARIANTS[name].config(10), seed=0).train(progress=False)
+    d_loss, g_loss = GOLDEN[name]
+    np.testing.assert_allclose(history["d_loss"][[0, 4, 9]], d_loss, atol=2e-6)
+    np.testing.assert_allclose(history["g_loss"][[0, 4, 9]], g_loss, atol=2e-6)
