@@ -29,30 +29,30 @@ import subprocess
 import sys
 import time
 
-from gumbel_tutorial.experiments import versions
+from gumbel_tutorial.records import versions
 from gumbel_tutorial.runtime import PINNED_VARIABLES
-from gumbel_tutorial.training import write_atomically
+from gumbel_tutorial.checkpoints import write_atomically
 
 MEASURE = r"""
 import json, time
 import gumbel_tutorial as gt
 from gumbel_tutorial import runtime, toy_gan
-from gumbel_tutorial.training import GANConfig, SequenceGAN
+from gumbel_tutorial.gan import GANConfig, SequenceGAN
 
 gt.set_seed(0)
 xla = toy_gan.train_toy_gan(toy_gan.ToyGANConfig(epochs=20))
 plain = toy_gan.train_toy_gan(toy_gan.ToyGANConfig(epochs=3), jit_compile=False)
 gan = SequenceGAN(GANConfig(), seed=0)
-gan.run(100)  # traces and compiles the loop
+gan.advance(100)  # traces and compiles the loop
 times = []
 for _ in range(5):
     start = time.perf_counter()
-    gan.run(100)
+    gan.advance(100)
     times.append((time.perf_counter() - start) / 100)
 eager = []
 for _ in range(5):
     start = time.perf_counter()
-    gan._step()["d_loss"].numpy()
+    gan.train_step()["d_loss"].numpy()
     eager.append(time.perf_counter() - start)
 print(json.dumps({
     "toy_xla_updates_per_s": xla.steps_per_second,

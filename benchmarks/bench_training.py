@@ -20,9 +20,10 @@ import pathlib
 import time
 
 import gumbel_tutorial as gt
-from gumbel_tutorial.experiments import versions
+from gumbel_tutorial.records import versions
 from gumbel_tutorial.runtime import tf
-from gumbel_tutorial.training import GANConfig, SequenceGAN, write_atomically
+from gumbel_tutorial.checkpoints import write_atomically
+from gumbel_tutorial.gan import GANConfig, SequenceGAN
 
 VOCAB, LENGTH, BATCH = 6, 12, 200
 
@@ -156,8 +157,8 @@ def skeleton_seconds(hidden: int, repeats: int = 30) -> float:
 
 def bench_hidden(hidden: int, iterations: int) -> dict[str, float]:
     gan = SequenceGAN(GANConfig(hidden_size=hidden), seed=0)
-    compiled = time_calls(lambda: gan.run(iterations), 5) / iterations
-    eager = time_calls(lambda: gan._step()["d_loss"].numpy(), max(3, iterations // 10))
+    compiled = time_calls(lambda: gan.advance(iterations), 5) / iterations
+    eager = time_calls(lambda: gan.train_step()["d_loss"].numpy(), max(3, iterations // 10))
     flops = iteration_flops(hidden)
     return {
         "hidden_size": hidden,

@@ -1,9 +1,12 @@
 """Helpers for the executable book on Gumbel-softmax and GANs for discrete sequences.
 
 Importing the package imports TensorFlow quietly (see :mod:`gumbel_tutorial.runtime`). Modules
-follow the chapters: ``estimators`` (1, 4), ``gumbel`` and ``stats`` (2), ``schedules`` and
-``plotting`` (3), ``toy_gan`` (5), ``grammar`` and ``metrics`` (6), ``models`` and ``training``
-(7, 8), ``experiments`` and the command line ``python -m gumbel_tutorial`` (9).
+follow the chapters: ``seeds`` and ``estimators`` (1, 4), ``gumbel`` and ``stats`` (2),
+``schedules`` and ``plotting`` (3), ``losses``, ``toy_gan`` and ``toy_lanes`` (5), ``grammar``
+and ``metrics`` (6), ``models``, ``loop``, ``checkpoints`` and ``mle`` (7), ``noise`` and ``gan``
+(8), ``variants``, ``experiments``, ``records`` and the command line ``python -m
+gumbel_tutorial`` (9); ``checks`` validates every argument. Within the sequence GAN, data flows
+one way: noise -> models -> losses -> step (``gan``, ``mle``) -> loop -> checkpoints/records.
 """
 
 from . import runtime  # noqa: F401  (first: pins the numerics before NumPy and TensorFlow load)

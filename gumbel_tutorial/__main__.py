@@ -6,7 +6,8 @@ import argparse
 import shlex
 import sys
 
-from .experiments import PAPER_VARIANTS, check_request, parse_seeds, parse_variants, reproduce
+from .experiments import check_request, reproduce
+from .variants import PAPER_VARIANTS, parse_seeds, parse_variants
 
 
 def main(argv: list[str] | None = None) -> int:

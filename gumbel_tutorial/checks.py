@@ -14,11 +14,20 @@ Seed = Any  # None, a Python int (stateful) or a pair of ints / int32[2] tensor 
 
 
 def check_logits(logits: Any, name: str = "logits") -> tf.Tensor:
-    """Return ``logits`` as a floating tensor whose last axis holds at least 2 categories."""
+    """Return ``logits`` as a floating tensor whose last axis holds at least 2 categories.
+
+    Concrete logits must not hold NaN or ``+inf`` (``-inf`` marks a category of probability 0);
+    symbolic ones are checked for dtype and static shape only.
+    """
     if isinstance(logits, tf.Tensor | tf.Variable):
         tensor = tf.convert_to_tensor(logits)
     else:
-        array = np.asarray(logits)
+        if isinstance(logits, str | bytes) or logits is None:
+            raise ValueError(f"{name} must be an array of floating logits, got {logits!r}")
+        try:
+            array = np.asarray(logits)
+        except (TypeError, ValueError) as exc:  # ragged nested lists
+            raise ValueError(f"{name} must be an array of floating logits, got {logits!r}") from exc
         if array.dtype.kind not in "f":
             raise ValueError(
                 f"{name} must have a floating dtype (float16/32/64), got {array.dtype}"
@@ -31,27 +40,152 @@ def check_logits(logits: Any, name: str = "logits") -> tf.Tensor:
     categories = tensor.shape[-1]
     if categories is not None and categories < 2:
         raise ValueError(f"{name} needs a last axis of at least 2 categories, got {categories}")
+    if not is_symbolic(tensor):
+        values = tensor.numpy()
+        if np.any(np.isnan(values)) or np.any(values == np.inf):
+            raise ValueError(f"{name} must not hold NaN or +inf (-inf marks an impossible category), got {_show(values)}")
     return tensor
 
 
-def check_temperature(temperature: Any, name: str = "temperature") -> Any:
-    """Check that a temperature is finite and > 0.
+def is_symbolic(value: Any) -> bool:
+    """True for a tensor or variable without a value yet: one traced inside ``tf.function``.
 
-    Python numbers, NumPy values and eager tensors are checked at once and raise ``ValueError``;
-    a symbolic tensor inside ``tf.function`` is checked when the graph runs.
+    Such a value can only be checked by ops in the graph, which this package does not add (they
+    raise ``InvalidArgumentError`` in a plain graph and are dropped under XLA); its dtype and
+    static shape can still be checked in Python.
     """
-    if isinstance(temperature, bool):
-        raise TypeError(f"{name} must be a number, got a bool")
-    if isinstance(temperature, tf.Tensor | tf.Variable) and not tf.executing_eagerly():
-        tf.debugging.assert_positive(temperature, message=f"{name} must be > 0")
-        return tf.debugging.assert_all_finite(temperature, f"{name} must be finite")
+    if isinstance(value, tf.Variable):
+        return not tf.executing_eagerly()
+    return isinstance(value, tf.Tensor) and tf.is_symbolic_tensor(value)
+
+
+def _show(value: Any, limit: int = 200) -> str:
+    """``repr(value)``, shortened for large arrays and lists."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + " ...)"
+
+
+def _real_array(value: Any, name: str, allowed: str) -> np.ndarray:
+    """``value`` as a NumPy array of real numbers; bools, strings, None and objects raise ``ValueError``."""
+    if isinstance(value, bool | np.bool_ | str | bytes) or value is None:
+        raise ValueError(f"{name} must be {allowed}, got {_show(value)}")
     try:
-        values = np.asarray(temperature, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a number, got {temperature!r}") from exc
-    if not np.all(np.isfinite(values)) or not np.all(values > 0):
-        raise ValueError(f"{name} must be finite and > 0, got {temperature!r}")
+        array = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged nested lists, unconvertible objects
+        raise ValueError(f"{name} must be {allowed}, got {_show(value)}") from exc
+    if array.dtype.kind not in "iuf":
+        raise ValueError(f"{name} must be {allowed}, got {_show(value)} (dtype {array.dtype})")
+    return array
+
+
+def check_finite(
+    value: Any, name: str, *, positive: bool = False, allow_empty: bool = False
+) -> np.ndarray | None:
+    """Check that a concrete ``value`` is an array of finite real numbers (all > 0 if ``positive``).
+
+    Python numbers, NumPy values, lists, eager tensors and variables are checked here, in Python,
+    and come back as a NumPy array; anything else (a bool, a string, None, NaN, an infinity, an
+    empty array unless ``allow_empty``) raises ``ValueError`` naming ``name``. A symbolic tensor
+    (inside ``tf.function``) is checked for a real dtype only, adds no op to the graph, and gives
+    ``None``.
+    """
+    allowed = "a finite number > 0 (or an array of them)" if positive else "a finite number (or an array of them)"
+    if is_symbolic(value):
+        if not (value.dtype.is_floating or value.dtype.is_integer):
+            raise ValueError(f"{name} must be {allowed}, got a tensor of dtype {value.dtype.name}")
+        return None
+    array = _real_array(value, name, allowed)
+    if array.size == 0 and not allow_empty:
+        raise ValueError(f"{name} must be {allowed}, got an empty array of shape {array.shape}")
+    if not np.all(np.isfinite(array)) or (positive and not np.all(array > 0)):
+        raise ValueError(f"{name} must be {allowed}, got {_show(value)}")
+    return array
+
+
+def check_temperature(temperature: Any, name: str = "temperature") -> Any:
+    """Check that a temperature is finite and > 0, and return it unchanged.
+
+    Concrete values (Python numbers, NumPy values, eager tensors and variables) are checked at once,
+    in Python: a non-empty array of real numbers, all finite and > 0, or ``ValueError`` (also for a
+    bool, a string or None). A symbolic tensor inside ``tf.function`` passes through unchanged
+    after a check of its dtype: no assert ops go into the graph, since those raise
+    ``InvalidArgumentError`` in a plain graph and are silently dropped under XLA. Graph-time
+    temperatures come from the schedules of :mod:`gumbel_tutorial.schedules`, which validate their
+    parameters at construction (with this function), so every temperature they produce is
+    finite and > 0.
+    """
+    check_finite(temperature, name, positive=True)
     return temperature
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """Return ``value`` as a bool, raising ``ValueError`` unless it is ``True`` or ``False``."""
+    if not isinstance(value, bool | np.bool_):
+        raise ValueError(f"{name} must be True or False, got {_show(value)}")
+    return bool(value)
+
+
+def check_callable(value: Any, name: str) -> Any:
+    """Return ``value`` if it is callable; otherwise raise ``ValueError``."""
+    if not callable(value):
+        raise ValueError(f"{name} must be callable (a function of the samples), got {_show(value)}")
+    return value
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _is_seed_part(item: Any) -> bool:
+    """One half of a stateless pair: an int, or a scalar int32 tensor (symbolic or eager)."""
+    if _is_int(item):
+        return True
+    if isinstance(item, np.ndarray):
+        return item.ndim == 0 and item.dtype.kind in "iu"
+    if isinstance(item, tf.Tensor | tf.Variable):
+        return item.dtype == tf.int32 and item.shape.rank in (0, None)
+    return False
+
+
+def check_seed(seed: Any, name: str = "seed") -> Any:
+    """Check a random seed in TensorFlow Probability's convention and return it unchanged.
+
+    Allowed: ``None`` or a Python int (drawn statefully), or a stateless pair: two ints (a tuple,
+    a list or an integer NumPy array of shape ``[2]``) or an ``int32`` tensor of shape ``[2]``. A
+    symbolic tensor is checked for its dtype and static shape only, in Python.
+    """
+    allowed = "None, an int, or a pair of ints (an int32 tensor of shape [2])"
+    if seed is None or (isinstance(seed, int) and not isinstance(seed, bool)):
+        return seed
+    if isinstance(seed, tuple | list):
+        if len(seed) != 2 or not all(_is_seed_part(item) for item in seed):
+            raise ValueError(f"{name} must be {allowed}, got {_show(seed)}")
+        return seed
+    if isinstance(seed, tf.Tensor | tf.Variable):
+        if seed.dtype != tf.int32 or not seed.shape.is_compatible_with([2]):
+            raise ValueError(f"{name} must be {allowed}, got a {seed.dtype.name} tensor of shape {seed.shape}")
+        return seed
+    if isinstance(seed, np.ndarray) and seed.dtype.kind in "iu" and seed.shape == (2,):
+        return seed
+    raise ValueError(f"{name} must be {allowed}, got {_show(seed)}")
+
+
+def check_shape(shape: Any, name: str = "shape") -> Any:
+    """Check a tensor shape (a list of ints >= 0 or a 1-D integer tensor) and return it unchanged."""
+    allowed = "a list of non-negative ints (or a 1-D integer tensor)"
+    if is_symbolic(shape):
+        if not shape.dtype.is_integer or shape.shape.rank not in (1, None):
+            raise ValueError(f"{name} must be {allowed}, got a {shape.dtype.name} tensor of shape {shape.shape}")
+        return shape
+    if isinstance(shape, str | bytes | bool | np.bool_) or shape is None:
+        raise ValueError(f"{name} must be {allowed}, got {_show(shape)}")
+    try:
+        array = np.asarray(shape)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be {allowed}, got {_show(shape)}") from exc
+    if array.ndim != 1 or (array.size and (array.dtype.kind not in "iu" or np.any(array < 0))):
+        raise ValueError(f"{name} must be {allowed}, got {_show(shape)}")
+    return shape
 
 
 def check_learning_rate(rate: Any, name: str = "learning_rate") -> float:
@@ -76,13 +210,41 @@ def check_positive_int(value: Any, name: str) -> int:
     return int(value)
 
 
+DISTRIBUTION_ATOL = 1e-6
+"""How far from 1 the entries of a distribution may sum: float32 softmax outputs stay within 5e-7."""
+
+
+def check_distribution(probs: Any, name: str = "probs", *, atol: float = DISTRIBUTION_ATOL) -> np.ndarray:
+    """Return ``probs`` as a float64 array of probability distributions over its last axis.
+
+    The one check of distributions in the package. ``probs`` is a non-empty vector (or a stack
+    of them, ``[..., k]``) of finite, non-negative real numbers, each vector summing to 1 within
+    ``atol`` (default :data:`DISTRIBUTION_ATOL`, ``1e-6``); otherwise ``ValueError`` names
+    ``name``. Bools, strings and None raise too.
+    """
+    array = _real_array(probs, name, "a vector of probabilities").astype(np.float64)
+    if array.ndim == 0 or array.size == 0:
+        raise ValueError(
+            f"{name} must be a non-empty vector (or a stack of vectors on its last axis) of probabilities, "
+            f"got shape {array.shape}"
+        )
+    if not np.all(np.isfinite(array)) or np.any(array < 0):
+        raise ValueError(f"{name} must be finite and non-negative, got {_show(array.tolist())}")
+    sums = array.sum(axis=-1)
+    worst = np.max(np.abs(sums - 1.0))
+    if worst > atol:
+        bad = float(np.ravel(sums)[np.argmax(np.abs(np.ravel(sums) - 1.0))])
+        raise ValueError(f"{name} must sum to 1 (within {atol:g}) on its last axis, got a sum of {bad:.6f}")
+    return array
+
+
 def check_probabilities(probs: Any, name: str = "probs") -> np.ndarray:
-    """Return ``probs`` as a float64 vector of >= 2 non-negative entries summing to 1."""
-    array = np.asarray(probs, dtype=np.float64)
+    """Return ``probs`` as a float64 vector of >= 2 non-negative entries summing to 1.
+
+    :func:`check_distribution` restricted to a single vector of at least 2 categories (kept for
+    its callers: the toy GAN's ``true_probs`` and the chi-square test).
+    """
+    array = _real_array(probs, name, "a vector of at least 2 probabilities")
     if array.ndim != 1 or array.size < 2:
         raise ValueError(f"{name} must be a vector of at least 2 probabilities, got shape {array.shape}")
-    if not np.all(np.isfinite(array)) or np.any(array < 0):
-        raise ValueError(f"{name} must be finite and non-negative, got {array.tolist()}")
-    if not math.isclose(float(array.sum()), 1.0, abs_tol=1e-6):
-        raise ValueError(f"{name} must sum to 1, got a sum of {array.sum():.6f}")
-    return array
+    return check_distribution(array, name)

@@ -13,7 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from .checks import Seed, check_choice, check_logits, check_positive_int, check_temperature
+from .checks import (
+    Seed, check_callable, check_choice, check_finite, check_logits, check_positive_int, check_seed,
+    check_temperature,
+)
 from .gumbel import gumbel_softmax
 from .runtime import tf, tfd
 
@@ -24,6 +27,29 @@ def _gaussian(loc: tf.Tensor, scale: tf.Tensor) -> tfd.Normal:
     return tfd.Normal(loc=loc, scale=scale)
 
 
+def _gaussian_inputs(
+    f: Objective, loc: Any, scale: Any, num_samples: Any, seed: Seed
+) -> tuple[int, tf.Tensor, tf.Tensor]:
+    """Validate the arguments of the Gaussian estimators; ``loc`` and ``scale`` as float32 tensors.
+
+    ``f`` must be callable, ``loc`` finite, ``scale`` finite and > 0, and their shapes must
+    broadcast; every failure is a ``ValueError`` naming the argument.
+    """
+    check_callable(f, "f")
+    num_samples = check_positive_int(num_samples, "num_samples")
+    check_seed(seed)
+    loc_array = check_finite(loc, "loc")
+    scale_array = check_finite(scale, "scale", positive=True)
+    try:
+        np.broadcast_shapes(np.shape(loc_array), np.shape(scale_array))
+    except ValueError as exc:
+        raise ValueError(
+            f"loc and scale must have broadcastable shapes, got {np.shape(loc_array)} and "
+            f"{np.shape(scale_array)}"
+        ) from exc
+    return num_samples, tf.constant(loc_array, tf.float32), tf.constant(scale_array, tf.float32)
+
+
 def pathwise_gradient(
     f: Objective, loc: tf.Tensor, scale: tf.Tensor, num_samples: int, seed: Seed = None
 ) -> tuple[tf.Tensor, tf.Tensor]:
@@ -32,9 +58,7 @@ def pathwise_gradient(
     ``tfd.Normal`` samples as ``loc + scale * eps``, so the tape differentiates through the sample.
     Returns the gradients with respect to ``loc`` and ``scale``, each shaped like ``loc``.
     """
-    num_samples = check_positive_int(num_samples, "num_samples")
-    loc = tf.convert_to_tensor(loc, tf.float32)
-    scale = tf.convert_to_tensor(scale, tf.float32)
+    num_samples, loc, scale = _gaussian_inputs(f, loc, scale, num_samples, seed)
     with tf.GradientTape() as tape:
         tape.watch([loc, scale])
         z = _gaussian(loc, scale).sample(num_samples, seed=seed)
@@ -51,9 +75,7 @@ def score_function_gradient(
     ``mean(f(z) * grad log q(z))`` with the samples held fixed: it needs only ``log_prob``, so it
     also works for discrete ``z``, at the price of a larger variance.
     """
-    num_samples = check_positive_int(num_samples, "num_samples")
-    loc = tf.convert_to_tensor(loc, tf.float32)
-    scale = tf.convert_to_tensor(scale, tf.float32)
+    num_samples, loc, scale = _gaussian_inputs(f, loc, scale, num_samples, seed)
     with tf.GradientTape() as tape:
         tape.watch([loc, scale])
         dist = _gaussian(loc, scale)
@@ -81,6 +103,7 @@ def exact_categorical_gradient(f: Objective, logits: Any) -> tuple[tf.Tensor, tf
     rows of the identity matrix; ``tf.GradientTape`` differentiates the finite sum. Returns the
     objective (shape ``logits.shape[:-1]``) and the gradient (shaped like ``logits``).
     """
+    check_callable(f, "f")
     logits = tf.cast(check_logits(logits), tf.float32)
     outcomes = tf.eye(tf.shape(logits)[-1], dtype=logits.dtype)
     values = f(outcomes)  # f(e_k) for every outcome k, shape [K]
@@ -105,8 +128,10 @@ def categorical_score_function_gradient(
     ``z_s``, so ``E[b_s grad log p(z_s)] = 0`` and the estimator stays unbiased (it needs
     ``num_samples >= 2``). Neither variant uses a temperature.
     """
+    check_callable(f, "f")
     num_samples = check_positive_int(num_samples, "num_samples")
     check_choice(baseline, "baseline", BASELINES)
+    check_seed(seed)
     if baseline == "leave_one_out" and num_samples < 2:
         raise ValueError(f"num_samples must be >= 2 for a leave-one-out baseline, got {num_samples}")
     logits = tf.cast(check_logits(logits), tf.float32)
@@ -138,9 +163,11 @@ def gumbel_softmax_gradient(
     estimator for ``hard=True``, which evaluates ``f`` at the one-hot sample but backpropagates
     the relaxed sample's gradient (biased too).
     """
+    check_callable(f, "f")
     num_samples = check_positive_int(num_samples, "num_samples")
     logits = tf.cast(check_logits(logits), tf.float32)
     check_temperature(temperature)
+    check_seed(seed)
     with tf.GradientTape() as tape:
         tape.watch(logits)
         tiled = tf.broadcast_to(logits, tf.concat([[num_samples], tf.shape(logits)], axis=0))
@@ -175,8 +202,8 @@ class BiasVariance:
 
 def bias_variance(estimates: Any, exact: Any) -> BiasVariance:
     """Summarize ``R`` estimates of shape ``[R, K]`` against the exact gradient of shape ``[K]`` (chapter 4)."""
-    estimates = np.asarray(estimates, dtype=np.float64)
-    exact = np.asarray(exact, dtype=np.float64)
+    estimates = check_finite(estimates, "estimates").astype(np.float64)
+    exact = check_finite(exact, "exact").astype(np.float64)
     if estimates.ndim != 2 or estimates.shape[0] < 2:
         raise ValueError(f"estimates must have shape [R, K] with R >= 2, got {estimates.shape}")
     if exact.shape != estimates.shape[1:]:

@@ -6,7 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from .checks import Seed, check_choice, check_logits, check_temperature
+from .checks import (
+    Seed, check_bool, check_choice, check_logits, check_seed, check_shape, check_temperature,
+)
 from .runtime import tf, tfd, tfp
 
 ALGORITHMS = ("auto_select", "philox", "threefry")
@@ -24,7 +26,15 @@ def sample_gumbel(
     algorithm; inside XLA on a CPU, an explicit ``"philox"`` is about 6 times faster than the
     default (chapter 5).
     """
+    check_shape(shape)
+    check_seed(seed)
     check_choice(alg, "alg", ALGORITHMS)
+    try:
+        dtype = tf.as_dtype(dtype)
+    except TypeError as exc:
+        raise ValueError(f"dtype must be a floating TensorFlow dtype, got {dtype!r}") from exc
+    if not dtype.is_floating:
+        raise ValueError(f"dtype must be a floating TensorFlow dtype, got {dtype.name}")
     uniform = tf.random.stateless_uniform(
         shape,
         seed=tfp.random.sanitize_seed(seed),
@@ -42,6 +52,7 @@ def gumbel_max(logits: Any, seed: Seed = None, alg: str = "auto_select") -> tf.T
     ``one_hot(argmax(logits + g))`` with ``g`` standard Gumbel noise drawn with ``alg``.
     """
     logits = check_logits(logits)
+    check_seed(seed)
     noise = sample_gumbel(tf.shape(logits), seed=seed, dtype=logits.dtype, alg=alg)
     index = tf.argmax(logits + noise, axis=-1)
     return tf.one_hot(index, depth=tf.shape(logits)[-1], dtype=logits.dtype)
@@ -61,8 +72,10 @@ def straight_through(relaxed: tf.Tensor) -> tf.Tensor:
     """One-hot of the largest entry forward, identity gradient backward (chapter 3).
 
     The forward value is exactly one-hot (no ``y + stop_gradient(h - y)`` rounding), and the
-    gradient is that of the relaxed sample.
+    gradient is that of the relaxed sample. ``relaxed`` must be a floating array with a last
+    axis of at least 2 categories.
     """
+    check_logits(relaxed, "relaxed")
     return _straight_through(tf.convert_to_tensor(relaxed))
 
 
@@ -77,6 +90,8 @@ def gumbel_softmax(
     """
     logits = check_logits(logits)
     temperature = check_temperature(temperature)
+    check_bool(hard, "hard")
+    check_seed(seed)
     temperature = tf.cast(temperature, logits.dtype)
     sample = tfd.RelaxedOneHotCategorical(temperature, logits=logits).sample(seed=seed)
     return straight_through(sample) if hard else sample

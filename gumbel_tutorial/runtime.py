@@ -16,6 +16,12 @@ Two jobs, both done before TensorFlow is imported:
   process's file descriptor 2, which a Jupyter kernel captures into the stored cell outputs. We
   import TensorFlow and TensorFlow Probability with descriptor 2 pointed at the null device, run
   one operation so the device start-up happens there too, and then restore it.
+
+Everything importing the package changes in the process, in full: the pinned variables above
+and ``TF_CPP_MIN_LOG_LEVEL=3`` in ``os.environ`` (each only if unset), TensorFlow's logger level
+(``ERROR``), its thread counts and ``tf.config.experimental.enable_op_determinism()`` (so that a
+run repeats exactly). No other module of the package changes process-wide state when imported;
+``tests/test_quiet_import.py`` checks it.
 """
 
 from __future__ import annotations

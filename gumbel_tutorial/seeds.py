@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+from typing import Any
 
 from .checks import check_choice
 from .runtime import np, tf
@@ -42,17 +43,33 @@ def seed_offset() -> int:
     return int(text)
 
 
+def check_root(root: Any, name: str = "root seed") -> int:
+    """Return ``root`` as an int, raising ``ValueError`` unless it is an int in [0, MAX_ROOT].
+
+    The one check of the seeds that users pass (chapters, trainers, the toy GAN's config).
+    """
+    if isinstance(root, bool) or not isinstance(root, int | np.integer) or not 0 <= root <= MAX_ROOT:
+        raise ValueError(f"{name} must be an int in [0, {MAX_ROOT}], got {root!r}")
+    return int(root)
+
+
 def derive_seed(root: int, purpose: str) -> int:
     """The seed of one random stream: ``root`` shifted by the offset, then mapped by ``purpose``."""
-    if isinstance(root, bool) or not isinstance(root, int | np.integer) or not 0 <= root <= MAX_ROOT:
-        raise ValueError(f"root seed must be an int in [0, {MAX_ROOT}], got {root!r}")
+    root = check_root(root)
     check_choice(purpose, "purpose", PURPOSES)
     scale, shift = PURPOSES[purpose]
-    return scale * (int(root) + OFFSET_STRIDE * seed_offset()) + shift
+    return scale * (root + OFFSET_STRIDE * seed_offset()) + shift
 
 
 def seed_pair(root: int, index: int | tf.Tensor) -> tuple[int, int | tf.Tensor]:
-    """A stateless seed ``(derived root, index)`` for TensorFlow's ``stateless_*`` ops (chapter 1)."""
+    """A stateless seed ``(derived root, index)`` for TensorFlow's ``stateless_*`` ops (chapter 1).
+
+    ``index`` is an int in [0, 2**31) or a scalar ``int32`` tensor (a loop counter in a graph).
+    """
+    is_int = isinstance(index, int | np.integer) and not isinstance(index, bool)
+    is_counter = isinstance(index, tf.Tensor) and index.dtype == tf.int32 and index.shape.rank in (0, None)
+    if not (is_counter or (is_int and 0 <= index < 2**31)):
+        raise ValueError(f"index must be an int in [0, 2**31) or a scalar int32 tensor, got {index!r}")
     return derive_seed(root, "stateless"), index
 
 

@@ -8,7 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from .checks import check_choice, check_positive_int, check_probabilities
+from .checks import (
+    check_choice, check_distribution, check_finite, check_positive_int, check_probabilities,
+)
 from .runtime import tfd
 from .seeds import rng
 
@@ -29,7 +31,7 @@ def chi_square_test(counts: Any, probs: Any) -> ChiSquareResult:
 
     The p-value is the survival function of ``tfd.Chi2(k - 1)`` at the statistic.
     """
-    observed = np.asarray(counts, dtype=np.float64)
+    observed = check_finite(counts, "counts").astype(np.float64)
     expected_probs = check_probabilities(probs)
     if observed.shape != expected_probs.shape or np.any(observed < 0):
         raise ValueError(
@@ -50,9 +52,11 @@ def total_variation(p: Any, q: Any) -> float | np.ndarray:
     """``0.5 * sum_k |p_k - q_k|`` over the last axis (chapter 5; the metrics of chapter 6 use it too).
 
     0 for equal distributions, 1 for disjoint supports. Leading axes broadcast, so a history of
-    distributions ``[epochs, k]`` gives one distance per epoch; two vectors give a float.
+    distributions ``[epochs, k]`` gives one distance per epoch; two vectors give a float. Both
+    arguments must be distributions (:func:`~gumbel_tutorial.checks.check_distribution`), so the
+    result always lies in [0, 1].
     """
-    p_arr, q_arr = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
+    p_arr, q_arr = check_distribution(p, "p"), check_distribution(q, "q")
     if p_arr.shape[-1:] != q_arr.shape[-1:]:
         raise ValueError(f"p and q must have the same last axis, got shapes {p_arr.shape} and {q_arr.shape}")
     distance = 0.5 * np.abs(p_arr - q_arr).sum(axis=-1)
@@ -81,8 +85,8 @@ def bootstrap_interval(
     ``values`` holds one number per independent replica (seed). The interval comes from
     ``resamples`` resamples with replacement, drawn from :func:`gumbel_tutorial.seeds.rng`.
     """
-    data = np.asarray(values, dtype=np.float64)
-    if data.ndim != 1 or data.size < 2 or not np.all(np.isfinite(data)):
+    data = check_finite(values, "values").astype(np.float64)
+    if data.ndim != 1 or data.size < 2:
         raise ValueError(f"values must be a vector of at least 2 finite numbers, got {data.tolist()!r}")
     check_choice(statistic, "statistic", STATISTICS)
     if isinstance(level, bool) or not isinstance(level, int | float) or not 0.0 < level < 1.0:

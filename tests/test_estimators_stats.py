@@ -38,6 +38,35 @@ def test_bad_num_samples(num_samples):
         gt.pathwise_gradient(objective, 0.0, 1.0, num_samples)
 
 
+@pytest.mark.parametrize("estimator", [gt.pathwise_gradient, gt.score_function_gradient])
+@pytest.mark.parametrize(
+    "loc, scale, name",
+    [
+        (0.0, -1.0, "scale"),
+        (0.0, 0.0, "scale"),
+        (0.0, float("nan"), "scale"),
+        (0.0, float("inf"), "scale"),
+        ([0.0, 1.0], [1.0, -2.0], "scale"),
+        (float("nan"), 1.0, "loc"),
+        (float("inf"), 1.0, "loc"),
+        ("zero", 1.0, "loc"),
+        (None, 1.0, "loc"),
+        (0.0, None, "scale"),
+        ([], 1.0, "loc"),
+        ([0.0, 1.0, 2.0], [1.0, 2.0], "loc"),  # shapes do not broadcast
+    ],
+)
+def test_gaussian_estimators_validate_parameters(estimator, loc, scale, name):
+    with pytest.raises(ValueError, match=name):
+        estimator(objective, loc, scale, 10, seed=(1, 2))
+
+
+@pytest.mark.parametrize("estimator", [gt.pathwise_gradient, gt.score_function_gradient])
+def test_gaussian_estimators_validate_objective(estimator):
+    with pytest.raises(ValueError, match="f must be callable"):
+        estimator("square", 0.0, 1.0, 10)
+
+
 def test_chi_square_known_value():
     result = gt.chi_square_test([30, 70], [0.5, 0.5])
     # (30-50)^2/50 + (70-50)^2/50 = 16 with 1 degree of freedom; P(chi2_1 > 16) = erfc(sqrt(8)).

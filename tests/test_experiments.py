@@ -12,21 +12,19 @@ import pytest
 
 from gumbel_tutorial import grammar
 from gumbel_tutorial.__main__ import main
-from gumbel_tutorial import experiments
-from gumbel_tutorial.experiments import (
+from gumbel_tutorial import experiments, records
+from gumbel_tutorial.experiments import reproduce
+from gumbel_tutorial.records import SAMPLE_COUNT, fingerprint, load_generator, load_samples, run_folder
+from gumbel_tutorial.seeds import derive_seed
+from gumbel_tutorial.variants import (
     ABLATION_VARIANTS,
     EXPLORED_VARIANTS,
     OURS_CHANGES,
     PAPER_VARIANTS,
-    SAMPLE_COUNT,
     VARIANTS,
-    fingerprint,
-    load_generator,
-    load_samples,
-    reproduce,
-    run_folder,
 )
-from gumbel_tutorial.training import GANConfig, SequenceGAN, write_atomically
+from gumbel_tutorial.checkpoints import write_atomically
+from gumbel_tutorial.gan import GANConfig, SequenceGAN
 
 ITERATIONS = 12
 
@@ -87,7 +85,7 @@ def test_command_writes_every_file_with_the_schema(tmp_path):
 def test_mle_weights_reproduce_the_stored_samples(tmp_path):
     reproduce(["mle"], ITERATIONS, tmp_path, seeds=[0], command="test", progress=False)
     folder = run_folder(tmp_path, "mle", 0)
-    seed = (experiments.derive_seed(0, "samples"), 1)
+    seed = (derive_seed(0, "samples"), 1)
     again = grammar.decode(load_generator(folder).sample_tokens(SAMPLE_COUNT, seed=seed).numpy())
     assert again == load_samples(folder)
 
@@ -102,8 +100,8 @@ def test_changed_setting_reruns_and_same_setting_is_skipped(tmp_path, monkeypatc
     [rerun] = reproduce(["d"], ITERATIONS, tmp_path, seeds=[1], command="test", progress=False)
     assert rerun["fingerprint"]["config"]["learning_rate"] == 2e-3
     assert rerun["fingerprint"] != first["fingerprint"]
-    monkeypatch.setattr(experiments, "CODE_VERSION", experiments.CODE_VERSION + 1)
-    assert experiments.finished(tmp_path, "d", ITERATIONS, 1) is None
+    monkeypatch.setattr(records, "CODE_VERSION", records.CODE_VERSION + 1)
+    assert records.finished(tmp_path, "d", ITERATIONS, 1) is None
 
 
 def test_checkpoints_of_another_configuration_are_not_resumed(tmp_path, capsys):
@@ -149,8 +147,8 @@ def test_killed_process_resumes(tmp_path):
     """A process killed after its first checkpoint loses at most the work since that checkpoint."""
     script = (
         "import os, sys\n"
-        "from gumbel_tutorial.experiments import VARIANTS\n"
-        "from gumbel_tutorial.training import SequenceGAN\n"
+        "from gumbel_tutorial.variants import VARIANTS\n"
+        "from gumbel_tutorial.gan import SequenceGAN\n"
         "class Killed(SequenceGAN):\n"
         "    def _save(self, manager):\n"
         "        super()._save(manager)\n"
@@ -208,7 +206,7 @@ def test_output_path_that_is_a_file(tmp_path, capsys):
 
 # Losses of the first ten iterations at seed 0 (iterations 1, 5 and 10), printed by this code at
 # CODE_VERSION 1 under the pinned numerics. If a change moves them, it changes what training
-# computes: bump experiments.CODE_VERSION (so stored results re-run) and record the new values.
+# computes: bump records.CODE_VERSION (so stored results re-run) and record the new values.
 GOLDEN = {
     "a": ([1.38607, 1.3581, 1.309685], [-0.055625, 0.018062, 0.065625]),
     "ours": ([1.390151, 1.356886, 1.292298], [-0.027135, 0.0544, 0.115361]),
@@ -217,7 +215,7 @@ GOLDEN = {
 
 @pytest.mark.parametrize("name", sorted(GOLDEN))
 def test_training_numerics_match_the_code_version(name):
-    assert experiments.CODE_VERSION == 1, "record GOLDEN again for the new CODE_VERSION"
+    assert records.CODE_VERSION == 1, "record GOLDEN again for the new CODE_VERSION"
     history = SequenceGAN(VARIANTS[name].config(10), seed=0).train(progress=False)
     d_loss, g_loss = GOLDEN[name]
     np.testing.assert_allclose(history["d_loss"][[0, 4, 9]], d_loss, atol=2e-6)

@@ -118,3 +118,18 @@ def test_bad_symbols_and_types():
         fraction_valid("x   ")
     with pytest.raises(TypeError, match="only str"):
         fraction_valid(["x", 3])
+
+
+@pytest.mark.parametrize(
+    "p, q, name",
+    [
+        ([2, 0], [0, 5], "p"),  # the example: neither sums to 1, and the old code gave 3.5
+        ([0.5, 0.5], [0, 5], "q"),
+        ([1.5, -0.5], [0.5, 0.5], "p"),  # sums to 1 but has a negative entry
+        ([0.5, 0.5], [float("nan"), 1.0], "q"),
+        ([], [], "p"),
+    ],
+)
+def test_total_variation_rejects_non_distributions(p, q, name):
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+        total_variation(p, q)

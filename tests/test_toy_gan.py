@@ -74,7 +74,8 @@ def test_history_shapes_and_learning(short_run):
     assert np.all(np.isfinite(h.d_loss)) and np.all(np.isfinite(h.g_loss))
     # From uniform (distance 0.5) to within 0.15 of the truth in 44,000 updates, both replicas.
     assert np.all(h.final_tv < 0.15), h.final_tv
-    assert h.steps_per_second > 0 and math.isfinite(h.seconds)
+    # Speed is measured in benchmarks/; here only its definition: all updates over the seconds.
+    assert math.isfinite(h.seconds) and h.steps_per_second * h.seconds == pytest.approx(h.config.total_steps)
 
 
 def test_same_seed_same_run(short_run):

@@ -1,0 +1,205 @@
+"""Algorithm 1 of the paper: the sequence GAN and its settings (chapter 8)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Any, Literal
+
+import keras
+import numpy as np
+
+from . import grammar
+from .checks import check_choice, check_learning_rate, check_positive_int, check_temperature
+from .losses import GENERATOR_LOSSES, GeneratorLoss, discriminator_loss, generator_loss
+from .loop import Trainer
+from .models import FEEDBACKS, NOISE_MODES, Feedback, NoiseMode, SequenceDiscriminator, SequenceGenerator
+from .noise import relaxed_real_inputs
+from .runtime import tf
+from .schedules import ConstantTemperature, LinearAnneal
+from .seeds import derive_seed
+
+RealInputs = Literal["relaxed", "one_hot"]
+REAL_INPUTS = ("relaxed", "one_hot")
+
+
+@dataclasses.dataclass(frozen=True)
+class GANConfig:
+    """Settings of one sequence-GAN run; the defaults are the paper's (chapter 8).
+
+    ``generator_temperature=None`` anneals the generator's Gumbel-softmax temperature linearly from
+    ``tau_start`` to ``tau_end`` over ``anneal_fraction`` of the run; a number fixes it (variant
+    (c) fixes it at 1). The real inputs are smoothed to ``real_confidence`` and passed through
+    Gumbel-softmax at the annealed temperature (``real_inputs="relaxed"``), or shown to the
+    discriminator as exact one-hot vectors (``"one_hot"``, for generators whose outputs are
+    straight-through one-hots).
+    """
+
+    iterations: int = 20_000
+    hidden_size: int = 64
+    batch_size: int = 200
+    generator_batch_size: int | None = None
+    learning_rate: float = 1e-3
+    tau_start: float = 5.0
+    tau_end: float = 1.0
+    anneal_fraction: float = 0.5
+    generator_temperature: float | None = None
+    real_confidence: float = 0.9
+    real_inputs: RealInputs = "relaxed"
+    noise: NoiseMode = "hidden_and_cell"
+    feedback: Feedback = "relaxed"
+    straight_through: bool = False
+    generator_loss: GeneratorLoss = "paper"
+    minibatch_features: bool = False
+    length: int = grammar.MAX_LEN
+    dataset_size: int = grammar.DATASET_SIZE
+    data_seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("iterations", "hidden_size", "batch_size", "length", "dataset_size"):
+            check_positive_int(getattr(self, name), name)
+        if self.generator_batch_size is not None:
+            check_positive_int(self.generator_batch_size, "generator_batch_size")
+        check_learning_rate(self.learning_rate)
+        for name in ("tau_start", "tau_end"):
+            check_temperature(getattr(self, name), name)
+        if self.generator_temperature is not None:
+            check_temperature(self.generator_temperature, "generator_temperature")
+        if not 0.0 < self.anneal_fraction <= 1.0:
+            raise ValueError(f"anneal_fraction must be in (0, 1], got {self.anneal_fraction!r}")
+        if not 0.0 < self.real_confidence <= 1.0:
+            raise ValueError(f"real_confidence must be in (0, 1], got {self.real_confidence!r}")
+        check_choice(self.real_inputs, "real_inputs", REAL_INPUTS)
+        check_choice(self.noise, "noise", NOISE_MODES)
+        check_choice(self.feedback, "feedback", FEEDBACKS)
+        check_choice(self.generator_loss, "generator_loss", GENERATOR_LOSSES)
+
+    @property
+    def real_schedule(self) -> LinearAnneal:
+        """Temperature of the real inputs' Gumbel-softmax: the paper's linear anneal."""
+        steps = max(1, round(self.anneal_fraction * self.iterations))
+        return LinearAnneal(start=self.tau_start, end=self.tau_end, steps=steps)
+
+    @property
+    def generator_schedule(self) -> LinearAnneal | ConstantTemperature:
+        """Temperature of the generator's Gumbel-softmax."""
+        if self.generator_temperature is None:
+            return self.real_schedule
+        return ConstantTemperature(self.generator_temperature)
+
+
+class SequenceGAN(Trainer):
+    """Algorithm 1 of Kusner and Hernández-Lobato (2016) with Gumbel-softmax outputs (chapter 8).
+
+    Each iteration draws a mini-batch of real strings and one batch of noise, runs the generator
+    once, updates the discriminator on binary cross-entropy, and then updates the generator through
+    the same samples on ``-log(D / (1 - D))`` (``"paper"``) or ``-log D`` (``"nonsaturating"``).
+    """
+
+    history_keys = ("d_loss", "g_loss", "d_real", "d_fake", "temperature")
+    description = "GAN"
+
+    def __init__(self, config: GANConfig, seed: int = 0, generator: SequenceGenerator | None = None) -> None:
+        super().__init__(seed)
+        self.config = config
+        vocab = grammar.VOCAB_SIZE
+        self.training_strings = grammar.sample_dataset(config.dataset_size, config.length, seed=config.data_seed)
+        self.data = tf.constant(grammar.encode(self.training_strings, config.length))
+        self.generator = generator or SequenceGenerator(
+            config.hidden_size, vocab, config.length, config.noise, init_seed=derive_seed(seed, "generator_init")
+        )
+        self.discriminator = SequenceDiscriminator(
+            config.hidden_size, vocab, config.length, init_seed=derive_seed(seed, "discriminator_init"),
+            minibatch_features=config.minibatch_features,
+        )
+        self.g_optimizer = keras.optimizers.Adam(config.learning_rate)
+        self.d_optimizer = keras.optimizers.Adam(config.learning_rate)
+        self.g_optimizer.build(self.generator.trainable_variables)
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+
+    def _trackables(self) -> dict[str, Any]:
+        return {
+            "generator": self.generator, "discriminator": self.discriminator,
+            "g_optimizer": self.g_optimizer, "d_optimizer": self.d_optimizer,
+        }
+
+    def _postfix(self, record: dict[str, float]) -> dict[str, str]:
+        return {"tau": f"{record['temperature']:.2f}", "d": f"{record['d_loss']:.3f}", "g": f"{record['g_loss']:.3f}"}
+
+    def train(
+        self,
+        iterations: int | None = None,
+        checkpoint_dir: str | os.PathLike[str] | None = None,
+        checkpoint_every: int = 1_000,
+        progress: bool = True,
+    ) -> dict[str, np.ndarray]:
+        """Train up to ``iterations`` (``None``: the config's), resuming from ``checkpoint_dir``.
+
+        ``iterations`` must be a positive integer: 0 raises ``ValueError`` rather than meaning
+        the default.
+        """
+        total = self.config.iterations if iterations is None else iterations
+        return super().train(total, checkpoint_dir, checkpoint_every, progress)
+
+    def _real_batch(self, seeds: tf.Tensor, temperature: tf.Tensor) -> tf.Tensor:
+        cfg = self.config
+        index = tf.random.stateless_uniform(
+            [cfg.batch_size], seed=seeds[0], maxval=cfg.dataset_size, dtype=tf.int32
+        )
+        tokens = tf.gather(self.data, index)
+        if cfg.real_inputs == "one_hot":
+            return tf.one_hot(tokens, grammar.VOCAB_SIZE)
+        return relaxed_real_inputs(tokens, grammar.VOCAB_SIZE, cfg.real_confidence, temperature, seed=seeds[1])
+
+    def train_step(self) -> dict[str, tf.Tensor]:
+        """One iteration of Algorithm 1: a discriminator update, then a generator update.
+
+        Both use one batch of generated sequences; the generator's gradient flows through
+        the relaxed samples into its weights, while the discriminator's update sees them as
+        data.
+        """
+        cfg = self.config
+        real_temperature = cfg.real_schedule(self.step)
+        generator_temperature = cfg.generator_schedule(self.step)
+        seeds = tf.unstack(tf.cast(self.rng.make_seeds(3), tf.int32), axis=1)
+        real = self._real_batch(seeds, real_temperature)
+        fake_batch = cfg.generator_batch_size or cfg.batch_size
+        d_vars = self.discriminator.trainable_variables
+        g_vars = self.generator.trainable_variables
+        with tf.GradientTape() as g_tape:
+            fake = self.generator.generate(
+                fake_batch, generator_temperature, seed=seeds[2], feedback=cfg.feedback,
+                straight_through_output=cfg.straight_through,
+            )
+            with g_tape.stop_recording(), tf.GradientTape() as d_tape:
+                # One LSTM pass over real and generated sequences together; each batch
+                # is scored with its own minibatch statistics.
+                held = tf.stop_gradient(fake)
+                encoded = self.discriminator.encode(tf.concat([real, held], axis=0))
+                real_logits = self.discriminator.score(encoded[: cfg.batch_size], real)
+                fake_logits = self.discriminator.score(encoded[cfg.batch_size :], held)
+                d_loss = discriminator_loss(real_logits, fake_logits)
+            with g_tape.stop_recording():
+                self.d_optimizer.apply(d_tape.gradient(d_loss, d_vars), d_vars)
+            g_loss = generator_loss(self.discriminator(fake), cfg.generator_loss)
+        self.g_optimizer.apply(g_tape.gradient(g_loss, g_vars), g_vars)
+        self.step.assign_add(1)
+        return {
+            "d_loss": d_loss,
+            "g_loss": g_loss,
+            "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
+            "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),
+            "temperature": generator_temperature,
+        }
+
+    def sample_strings(self, n: int, seed: int = 0, temperature: float | None = None) -> list[str]:
+        """``n`` generated strings: the argmax of each Gumbel-softmax output (chapter 8).
+
+        The argmax of a Gumbel-softmax sample is an exact sample of that step's softmax, so these
+        are the discrete strings the generator defines at ``temperature`` (default: the final one).
+        """
+        n = check_positive_int(n, "n")
+        tau = self.config.generator_schedule(self.config.iterations) if temperature is None else temperature
+        vectors = self.generator.generate(n, tau, seed=(derive_seed(seed, "samples"), 1),
+                                         feedback=self.config.feedback)
+        return grammar.decode(tf.argmax(vectors, axis=-1).numpy())

@@ -1,0 +1,98 @@
+"""The experiment's variants: the paper's (a)-(d), the MLE reference, ours and its ablation (chapter 9).
+
+Each :class:`Variant` maps a run length to a :class:`~gumbel_tutorial.gan.GANConfig`;
+``python -m gumbel_tutorial reproduce --variants`` takes their names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .gan import GANConfig
+
+MLE_STEPS = 5_000
+
+
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    """One column of the experiment: what it is and how to configure it for a run length."""
+
+    description: str
+    config: Callable[[int], GANConfig]
+    adversarial: bool = True
+
+
+VARIANTS: dict[str, Variant] = {
+    "mle": Variant(
+        "maximum-likelihood LSTM with teacher forcing (the paper's reference column)",
+        lambda n: GANConfig(iterations=min(n, MLE_STEPS)),
+        adversarial=False,
+    ),
+    "a": Variant("(a) the paper's default: temperature annealed 5 -> 1 over the first half",
+                 lambda n: GANConfig(iterations=n)),
+    "b": Variant("(b) as (a) with 1,000 generated samples per update",
+                 lambda n: GANConfig(iterations=n, generator_batch_size=1_000)),
+    "c": Variant("(c) generator temperature fixed at 1; only the real inputs' temperature annealed",
+                 lambda n: GANConfig(iterations=n, generator_temperature=1.0)),
+    "d": Variant("(d) noise only in the initial hidden state; the initial cell state is learned",
+                 lambda n: GANConfig(iterations=n, noise="hidden_only")),
+    # Beyond the paper (chapter 9): what we tried, in the order we tried it.
+    "hard": Variant("(a) with hard feedback: the generator reads its own one-hot token (RelGAN)",
+                    lambda n: GANConfig(iterations=n, feedback="hard")),
+    "hard_cold": Variant("hard feedback, temperature annealed 5 -> 0.25",
+                         lambda n: GANConfig(iterations=n, feedback="hard", tau_end=0.25)),
+    "st": Variant("straight-through one-hot outputs and one-hot real inputs, hard feedback, -log D loss",
+                  lambda n: GANConfig(iterations=n, feedback="hard", straight_through=True,
+                                      real_inputs="one_hot", generator_loss="nonsaturating")),
+    "st_mb": Variant("as st, with minibatch-spread features in the discriminator",
+                     lambda n: GANConfig(iterations=n, feedback="hard", straight_through=True,
+                                         real_inputs="one_hot", generator_loss="nonsaturating",
+                                         minibatch_features=True)),
+    "sharp_cold": Variant("hard feedback, real inputs smoothed to 0.999, temperature annealed 5 -> 0.1",
+                          lambda n: GANConfig(iterations=n, feedback="hard", real_confidence=0.999, tau_end=0.1)),
+    "hard_mb_cold": Variant("hard feedback, real inputs smoothed to 0.99, minibatch features, tau 5 -> 0.5",
+                            lambda n: GANConfig(iterations=n, feedback="hard", real_confidence=0.99,
+                                                tau_end=0.5, minibatch_features=True)),
+}
+OURS_CHANGES: dict[str, dict[str, Any]] = {
+    "hard": {"feedback": "hard"},
+    "smooth99": {"real_confidence": 0.99},
+    "minibatch": {"minibatch_features": True},
+    "lr5e-4": {"learning_rate": 5e-4},
+}
+"""The four settings in which ``ours`` differs from variant (a)."""
+
+
+def _with_changes(keys: Sequence[str]) -> Callable[[int], GANConfig]:
+    settings = {name: value for key in keys for name, value in OURS_CHANGES[key].items()}
+    return lambda n: GANConfig(iterations=n, **settings)
+
+
+VARIANTS["ours"] = Variant("hard feedback, real inputs smoothed to 0.99, minibatch features, learning rate 5e-4",
+                           _with_changes(list(OURS_CHANGES)))
+for _key in OURS_CHANGES:
+    VARIANTS[f"a+{_key}"] = Variant(f"(a) with only the change {_key} of ours", _with_changes([_key]))
+    VARIANTS[f"ours-{_key}"] = Variant(f"ours without its change {_key}",
+                                       _with_changes([k for k in OURS_CHANGES if k != _key]))
+PAPER_VARIANTS = ("mle", "a", "b", "c", "d")
+EXPLORED_VARIANTS = ("hard", "hard_cold", "st", "st_mb", "sharp_cold", "hard_mb_cold", "ours")
+ABLATION_VARIANTS = tuple(f"{sign}{key}" for sign in ("a+", "ours-") for key in OURS_CHANGES)
+
+
+def parse_variants(text: str) -> list[str]:
+    """Split ``"mle,a,b"`` into known variant names, raising ``ValueError`` for an unknown one."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in VARIANTS]
+    if not names or unknown:
+        raise ValueError(f"unknown variant(s) {unknown or text!r}; choose from {', '.join(VARIANTS)}")
+    return names
+
+
+def parse_seeds(text: str) -> list[int]:
+    """Split ``"0,1,2"`` into distinct non-negative seeds, raising ``ValueError`` otherwise."""
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts or not all(part.isdigit() for part in parts) or len(set(map(int, parts))) < len(parts):
+        raise ValueError(f"seeds must be distinct non-negative integers such as 0,1,2, got {text!r}")
+    return [int(part) for part in parts]
