@@ -123,3 +123,28 @@ def finished(out: str | pathlib.Path, name: str, iterations: int, seed: int) -> 
         return None
     done = json.loads(path.read_text())
     return done if done.get("fingerprint") == fingerprint(name, iterations, seed) else None
+
+
+def load_runs(out: str | pathlib.Path, variants: Sequence[str], seeds: Sequence[int]) -> dict[str, list[dict[str, Any]]]:
+    """The stored ``metrics.json`` of every variant and seed, ``{variant: [seed 0, seed 1, ...]}`` (chapter 9).
+
+    A missing run raises ``FileNotFoundError`` with the command that makes it.
+    """
+    runs: dict[str, list[dict[str, Any]]] = {}
+    for name in variants:
+        runs[name] = []
+        for seed in seeds:
+            path = run_folder(out, name, seed) / "metrics.json"
+            if not path.exists():
+                raise FileNotFoundError(
+                    f"{path} is missing; make it with: python -m gumbel_tutorial reproduce "
+                    f"--variants {name} --seeds {seed} --out {out}"
+                )
+            runs[name].append(json.loads(path.read_text()))
+    return runs
+
+
+def load_history(folder: str | pathlib.Path) -> dict[str, np.ndarray]:
+    """Every iteration's losses of one run (``history.npz``), one array per quantity (chapter 9)."""
+    with np.load(pathlib.Path(folder) / "history.npz") as saved:
+        return {key: saved[key] for key in saved.files}

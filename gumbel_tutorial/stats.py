@@ -64,6 +64,26 @@ def total_variation(p: Any, q: Any) -> float | np.ndarray:
 
 
 @dataclasses.dataclass(frozen=True)
+class Spread:
+    """The mean of a metric over seeds and its range, printed as ``mean [min, max]`` (chapter 9)."""
+
+    mean: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, values: Any) -> Spread:
+        """The spread of one value per seed (at least one, all finite)."""
+        data = check_finite(values, "values").astype(np.float64)
+        if data.ndim != 1:
+            raise ValueError(f"values must be a vector, one value per seed, got shape {data.shape}")
+        return cls(float(data.mean()), float(data.min()), float(data.max()))
+
+    def __str__(self) -> str:
+        return f"{self.mean:.3f} [{self.low:.3f}, {self.high:.3f}]"
+
+
+@dataclasses.dataclass(frozen=True)
 class Interval:
     """A statistic over replicas and its percentile-bootstrap interval (chapter 5)."""
 

@@ -1,0 +1,52 @@
+"""What a sequence GAN is measured against in chapter 9: the perfect sampler, which draws from the
+true distribution, and the maximum-likelihood model sampled at a range of temperatures (the
+quality-diversity curve of Caccia et al., 2020)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from . import grammar
+from .checks import check_positive_int, check_temperature
+from .models import SequenceGenerator
+from .records import SAMPLE_COUNT, evaluate_samples
+from .seeds import check_root, derive_seed
+
+PERFECT_SAMPLER_SEED = 1_000
+"""Seed ``k`` of the perfect sampler draws with root ``PERFECT_SAMPLER_SEED + k``, which no
+training set uses (the data of every run is drawn with root 0)."""
+
+
+def perfect_sampler(seed: int, n: int = SAMPLE_COUNT) -> list[str]:
+    """``n`` strings drawn from the true distribution: the grammar's own generator (chapter 9)."""
+    return grammar.sample_dataset(check_positive_int(n, "n"), seed=PERFECT_SAMPLER_SEED + check_root(seed, "seed"))
+
+
+def perfect_sampler_metrics(seeds: Sequence[int], training: Sequence[str], n: int = SAMPLE_COUNT) -> list[dict[str, float]]:
+    """Chapter 9's metrics of :func:`perfect_sampler` for each seed, scored like every trained run."""
+    return [evaluate_samples(perfect_sampler(seed, n), training) for seed in seeds]
+
+
+def temperature_sweep(
+    generator: SequenceGenerator,
+    temperatures: Sequence[float],
+    training: Sequence[str],
+    seed: int = 0,
+    n: int = SAMPLE_COUNT,
+) -> list[dict[str, Any]]:
+    """Chapter 9's metrics of ``n`` samples of ``generator`` at each sampling temperature.
+
+    Each temperature divides the logits at every step (:meth:`SequenceGenerator.sample_tokens`);
+    all temperatures use the same random stream, so they differ only by the temperature.
+    """
+    temperatures = [float(check_temperature(t, "temperatures")) for t in temperatures]
+    if not temperatures:
+        raise ValueError("temperatures must hold at least one temperature")
+    n = check_positive_int(n, "n")
+    stream = (derive_seed(seed, "samples"), 2)
+    rows = []
+    for temperature in temperatures:
+        tokens = generator.sample_tokens(n, seed=stream, temperature=temperature).numpy()
+        rows.append({"temperature": temperature, **evaluate_samples(grammar.decode(tokens), training)})
+    return rows
