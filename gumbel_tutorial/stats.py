@@ -65,22 +65,28 @@ def total_variation(p: Any, q: Any) -> float | np.ndarray:
 
 @dataclasses.dataclass(frozen=True)
 class Spread:
-    """The mean of a metric over seeds and its range, printed as ``mean [min, max]`` (chapter 9)."""
+    """A metric over seeds: its mean, standard deviation (``ddof=1``) and range (chapter 9).
+
+    Printed as ``mean ±sd``, which fits a table of several metrics in a text column; the range
+    is there for claims about every seed.
+    """
 
     mean: float
+    sd: float
     low: float
     high: float
 
     @classmethod
     def of(cls, values: Any) -> Spread:
-        """The spread of one value per seed (at least one, all finite)."""
+        """The spread of one value per seed (at least one, all finite; one seed has sd 0)."""
         data = check_finite(values, "values").astype(np.float64)
         if data.ndim != 1:
             raise ValueError(f"values must be a vector, one value per seed, got shape {data.shape}")
-        return cls(float(data.mean()), float(data.min()), float(data.max()))
+        sd = float(data.std(ddof=1)) if data.size > 1 else 0.0
+        return cls(float(data.mean()), sd, float(data.min()), float(data.max()))
 
     def __str__(self) -> str:
-        return f"{self.mean:.3f} [{self.low:.3f}, {self.high:.3f}]"
+        return f"{self.mean:.3f} ±{self.sd:.3f}"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -40,10 +40,12 @@ def test_temperature_sweep_rejects_bad_temperatures(temperatures):
         temperature_sweep(generator, temperatures, TRAINING, n=10)
 
 
-def test_spread_is_mean_and_range():
+def test_spread_is_mean_sd_and_range():
     spread = Spread.of([0.2, 0.5, 0.35])
     assert (spread.low, spread.high) == (0.2, 0.5) and spread.mean == pytest.approx(0.35)
-    assert str(spread) == "0.350 [0.200, 0.500]"
+    assert spread.sd == pytest.approx(0.15)
+    assert str(spread) == "0.350 ±0.150"
+    assert Spread.of([0.4]).sd == 0.0
     for bad in ([], [np.nan, 1.0], [[1.0, 2.0]]):
         with pytest.raises(ValueError, match="values"):
             Spread.of(bad)
