@@ -29,6 +29,7 @@ from .checks import check_positive_int
 from .gan import GANConfig, SequenceGAN
 from .mle import MaximumLikelihood
 from .models import SequenceGenerator
+from .policy_gradient import PolicyGradientConfig, PolicyGradientGAN
 from .records import (
     SAMPLE_COUNT, evaluate_samples, finished, fingerprint, git_commit, run_folder, save_weights,
     versions, write_json,
@@ -37,7 +38,7 @@ from .seeds import derive_seed
 from .variants import VARIANTS
 
 
-def _train(name: str, config: GANConfig, seed: int, checkpoints: pathlib.Path,
+def _train(name: str, config: GANConfig | PolicyGradientConfig, seed: int, checkpoints: pathlib.Path,
            progress: bool) -> tuple[Any, SequenceGenerator, list[str]]:
     """Train one variant (resuming from ``checkpoints``) and draw its samples."""
     if not VARIANTS[name].adversarial:
@@ -49,7 +50,7 @@ def _train(name: str, config: GANConfig, seed: int, checkpoints: pathlib.Path,
         sample_seed = (derive_seed(seed, "samples"), 1)
         samples = grammar.decode(generator.sample_tokens(SAMPLE_COUNT, seed=sample_seed).numpy())
         return trainer, generator, samples
-    trainer = SequenceGAN(config, seed=seed)
+    trainer = (PolicyGradientGAN if isinstance(config, PolicyGradientConfig) else SequenceGAN)(config, seed=seed)
     trainer.train(checkpoint_dir=checkpoints, progress=progress)
     return trainer, trainer.generator, trainer.sample_strings(SAMPLE_COUNT, seed=seed)
 
@@ -79,7 +80,7 @@ def run_variant(name: str, iterations: int, out: pathlib.Path, seed: int, comman
         "description": variant.description,
         **evaluate_samples(samples, training),
         "iterations": config.iterations,
-        "mle_pretraining": False,
+        "mle_pretraining": getattr(config, "pretrain_steps", 0) > 0,
         "fingerprint": requested,
         "seed": seed,
         "versions": versions(),
@@ -101,7 +102,7 @@ def run_variant(name: str, iterations: int, out: pathlib.Path, seed: int, comman
 def _cost(name: str, iterations: int) -> int:
     """A rough relative cost of a run, to start the longest first."""
     config = VARIANTS[name].config(iterations)
-    per_step = config.batch_size + (config.generator_batch_size or config.batch_size)
+    per_step = config.batch_size + (getattr(config, "generator_batch_size", None) or config.batch_size)
     return config.iterations * (per_step if VARIANTS[name].adversarial else config.batch_size // 4)
 
 

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-from typing import Any, Literal
-
-import keras
-import numpy as np
+from typing import Literal
 
 from . import grammar
-from .checks import check_choice, check_learning_rate, check_positive_int, check_temperature
+from .adversarial import AdversarialConfig, AdversarialTrainer
+from .checks import check_choice, check_positive_int, check_temperature
 from .losses import GENERATOR_LOSSES, GeneratorLoss, discriminator_loss, generator_loss
-from .loop import Trainer
-from .models import FEEDBACKS, NOISE_MODES, Feedback, NoiseMode, SequenceDiscriminator, SequenceGenerator
+from .models import FEEDBACKS, NOISE_MODES, Feedback, NoiseMode, SequenceGenerator
 from .noise import relaxed_real_inputs
 from .runtime import tf
 from .schedules import ConstantTemperature, LinearAnneal
@@ -24,7 +20,7 @@ REAL_INPUTS = ("relaxed", "one_hot")
 
 
 @dataclasses.dataclass(frozen=True)
-class GANConfig:
+class GANConfig(AdversarialConfig):
     """Settings of one sequence-GAN run; the defaults are the paper's (chapter 8).
 
     ``generator_temperature=None`` anneals the generator's Gumbel-softmax temperature linearly from
@@ -35,11 +31,7 @@ class GANConfig:
     straight-through one-hots).
     """
 
-    iterations: int = 20_000
-    hidden_size: int = 64
-    batch_size: int = 200
     generator_batch_size: int | None = None
-    learning_rate: float = 1e-3
     tau_start: float = 5.0
     tau_end: float = 1.0
     anneal_fraction: float = 0.5
@@ -50,17 +42,11 @@ class GANConfig:
     feedback: Feedback = "relaxed"
     straight_through: bool = False
     generator_loss: GeneratorLoss = "paper"
-    minibatch_features: bool = False
-    length: int = grammar.MAX_LEN
-    dataset_size: int = grammar.DATASET_SIZE
-    data_seed: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("iterations", "hidden_size", "batch_size", "length", "dataset_size"):
-            check_positive_int(getattr(self, name), name)
+        super().__post_init__()
         if self.generator_batch_size is not None:
             check_positive_int(self.generator_batch_size, "generator_batch_size")
-        check_learning_rate(self.learning_rate)
         for name in ("tau_start", "tau_end"):
             check_temperature(getattr(self, name), name)
         if self.generator_temperature is not None:
@@ -88,7 +74,7 @@ class GANConfig:
         return ConstantTemperature(self.generator_temperature)
 
 
-class SequenceGAN(Trainer):
+class SequenceGAN(AdversarialTrainer):
     """Algorithm 1 of Kusner and Hernández-Lobato (2016) with Gumbel-softmax outputs (chapter 8).
 
     Each iteration draws a mini-batch of real strings and one batch of noise, runs the generator
@@ -100,56 +86,22 @@ class SequenceGAN(Trainer):
     description = "GAN"
 
     def __init__(self, config: GANConfig, seed: int = 0, generator: SequenceGenerator | None = None) -> None:
-        super().__init__(seed)
-        self.config = config
-        vocab = grammar.VOCAB_SIZE
-        self.training_strings = grammar.sample_dataset(config.dataset_size, config.length, seed=config.data_seed)
-        self.data = tf.constant(grammar.encode(self.training_strings, config.length))
-        self.generator = generator or SequenceGenerator(
-            config.hidden_size, vocab, config.length, config.noise, init_seed=derive_seed(seed, "generator_init")
+        generator = generator or SequenceGenerator(
+            config.hidden_size, grammar.VOCAB_SIZE, config.length, config.noise,
+            init_seed=derive_seed(seed, "generator_init"),
         )
-        self.discriminator = SequenceDiscriminator(
-            config.hidden_size, vocab, config.length, init_seed=derive_seed(seed, "discriminator_init"),
-            minibatch_features=config.minibatch_features,
-        )
-        self.g_optimizer = keras.optimizers.Adam(config.learning_rate)
-        self.d_optimizer = keras.optimizers.Adam(config.learning_rate)
-        self.g_optimizer.build(self.generator.trainable_variables)
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-
-    def _trackables(self) -> dict[str, Any]:
-        return {
-            "generator": self.generator, "discriminator": self.discriminator,
-            "g_optimizer": self.g_optimizer, "d_optimizer": self.d_optimizer,
-        }
+        super().__init__(config, generator, seed)
 
     def _postfix(self, record: dict[str, float]) -> dict[str, str]:
         return {"tau": f"{record['temperature']:.2f}", "d": f"{record['d_loss']:.3f}", "g": f"{record['g_loss']:.3f}"}
 
-    def train(
-        self,
-        iterations: int | None = None,
-        checkpoint_dir: str | os.PathLike[str] | None = None,
-        checkpoint_every: int = 1_000,
-        progress: bool = True,
-    ) -> dict[str, np.ndarray]:
-        """Train up to ``iterations`` (``None``: the config's), resuming from ``checkpoint_dir``.
-
-        ``iterations`` must be a positive integer: 0 raises ``ValueError`` rather than meaning
-        the default.
-        """
-        total = self.config.iterations if iterations is None else iterations
-        return super().train(total, checkpoint_dir, checkpoint_every, progress)
-
     def _real_batch(self, seeds: tf.Tensor, temperature: tf.Tensor) -> tf.Tensor:
-        cfg = self.config
-        index = tf.random.stateless_uniform(
-            [cfg.batch_size], seed=seeds[0], maxval=cfg.dataset_size, dtype=tf.int32
-        )
-        tokens = tf.gather(self.data, index)
-        if cfg.real_inputs == "one_hot":
+        tokens = self._real_tokens(seeds[0])
+        if self.config.real_inputs == "one_hot":
             return tf.one_hot(tokens, grammar.VOCAB_SIZE)
-        return relaxed_real_inputs(tokens, grammar.VOCAB_SIZE, cfg.real_confidence, temperature, seed=seeds[1])
+        return relaxed_real_inputs(
+            tokens, grammar.VOCAB_SIZE, self.config.real_confidence, temperature, seed=seeds[1]
+        )
 
     def train_step(self) -> dict[str, tf.Tensor]:
         """One iteration of Algorithm 1: a discriminator update, then a generator update.
@@ -184,13 +136,7 @@ class SequenceGAN(Trainer):
             g_loss = generator_loss(self.discriminator(fake), cfg.generator_loss)
         self.g_optimizer.apply(g_tape.gradient(g_loss, g_vars), g_vars)
         self.step.assign_add(1)
-        return {
-            "d_loss": d_loss,
-            "g_loss": g_loss,
-            "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
-            "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),
-            "temperature": generator_temperature,
-        }
+        return self._record(d_loss, g_loss, real_logits, fake_logits, temperature=generator_temperature)
 
     def sample_strings(self, n: int, seed: int = 0, temperature: float | None = None) -> list[str]:
         """``n`` generated strings: the argmax of each Gumbel-softmax output (chapter 8).

@@ -98,6 +98,16 @@ class SequenceGenerator(keras.Model):
             logits.append(step_logits)
         return tf.stack(logits, axis=1)
 
+    def log_prob(self, tokens: tf.Tensor) -> tf.Tensor:
+        """``log q(s)`` of each string ``[batch]``, summed over its positions (chapters 7 and 10).
+
+        For a generator without noise this is the exact log-probability with which
+        :meth:`sample_tokens` at temperature 1 draws ``tokens``.
+        """
+        logits = self.teacher_forced_logits(tokens)
+        per_symbol = tf.nn.sparse_softmax_cross_entropy_with_logits(tokens, logits)
+        return -tf.reduce_sum(per_symbol, axis=-1)
+
     def generate(
         self,
         batch_size: Any,

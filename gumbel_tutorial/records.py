@@ -20,6 +20,7 @@ import numpy as np
 from . import grammar, metrics
 from .checkpoints import write_atomically
 from .gan import GANConfig
+from .policy_gradient import PolicyGradientConfig
 from .models import SequenceGenerator
 from .runtime import tf, tfp
 from .seeds import seed_offset
@@ -60,7 +61,7 @@ def write_json(path: pathlib.Path, value: Any) -> None:
 MLE_SETTINGS = ("iterations", "hidden_size", "batch_size", "learning_rate", "length", "dataset_size", "data_seed")
 
 
-def _config_record(name: str, config: GANConfig) -> dict[str, Any]:
+def _config_record(name: str, config: GANConfig | PolicyGradientConfig) -> dict[str, Any]:
     """The settings that a variant actually uses (the MLE model has no temperatures or losses)."""
     record = dataclasses.asdict(config)
     if VARIANTS[name].adversarial:
@@ -104,7 +105,7 @@ def load_generator(folder: str | pathlib.Path) -> SequenceGenerator:
     folder = pathlib.Path(folder)
     record = json.loads((folder / "metrics.json").read_text())["fingerprint"]
     config = record["config"]
-    noise = "none" if not VARIANTS[record["variant"]].adversarial else config["noise"]
+    noise = config.get("noise", "none") if VARIANTS[record["variant"]].adversarial else "none"
     generator = SequenceGenerator(config["hidden_size"], grammar.VOCAB_SIZE, config["length"], noise)
     generator.sample_tokens(1, seed=(0, 0))  # builds the variables
     with np.load(folder / "generator.npz") as saved:

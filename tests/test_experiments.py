@@ -21,6 +21,7 @@ from gumbel_tutorial.variants import (
     EXPLORED_VARIANTS,
     OURS_CHANGES,
     PAPER_VARIANTS,
+    POLICY_GRADIENT_VARIANTS,
     VARIANTS,
 )
 from gumbel_tutorial.checkpoints import write_atomically
@@ -30,7 +31,7 @@ ITERATIONS = 12
 
 
 def test_every_listed_variant_has_a_valid_configuration():
-    for name in (*PAPER_VARIANTS, *EXPLORED_VARIANTS, *ABLATION_VARIANTS):
+    for name in (*PAPER_VARIANTS, *EXPLORED_VARIANTS, *ABLATION_VARIANTS, *POLICY_GRADIENT_VARIANTS):
         config = VARIANTS[name].config(5_000)
         assert config.iterations == 5_000 or name == "mle"
         assert config.hidden_size == 64 and config.batch_size == 200, name

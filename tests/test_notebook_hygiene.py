@@ -62,7 +62,7 @@ def test_ignored_outputs_are_followed_by_assertions(path):
     for i, cell in enumerate(cells):
         if "timing" in cell.get("metadata", {}).get("tags", []):
             continue  # wall-clock figures: printed for the reader, asserted only in benchmarks/
-        if "".join(cell["source"]).lstrip().startswith("# NBVAL_IGNORE_OUTPUT"):
+        if "nbval-ignore-output" in cell.get("metadata", {}).get("tags", []):
             following = "".join(cells[i + 1]["source"]) if i + 1 < len(cells) else ""
             assert "assert" in following, (
                 f"{path.name}: ignored cell {i} is not followed by a cell that asserts its result"
@@ -104,7 +104,7 @@ def test_no_wall_clock_assertions(path):
     for i, cell in enumerate(code_cells(path)):
         source = "".join(cell["source"])
         if "timing" in cell.get("metadata", {}).get("tags", []):
-            assert source.lstrip().startswith("# NBVAL_IGNORE_OUTPUT"), f"{path.name}: timing cell {i}"
+            assert "nbval-ignore-output" in cell["metadata"]["tags"], f"{path.name}: timing cell {i}"
             assert "assert" not in source, f"{path.name}: timing cell {i} asserts"
         for line in source.splitlines():
             if line.lstrip().startswith("assert"):
@@ -124,3 +124,10 @@ def test_no_execution_timestamps(path):
     """Timestamps in cell metadata change on every run and bury real changes in the diff."""
     stamped = [i for i, c in enumerate(code_cells(path)) if "execution" in c.get("metadata", {})]
     assert not stamped, f"{path.name}: cells {stamped} store execution timestamps"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_nbval_markers_are_tags_not_comments(path):
+    """Readers see a cell's code, not its tags: nbval's markers live in tags (nbval-ignore-output)."""
+    for i, cell in enumerate(code_cells(path)):
+        assert "NBVAL_" not in "".join(cell["source"]), f"{path.name}: code cell {i} has an NBVAL comment"
