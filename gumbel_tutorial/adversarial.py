@@ -15,7 +15,7 @@ from .checks import check_bool, check_learning_rate, check_positive_int
 from .loop import Trainer
 from .models import SequenceDiscriminator, SequenceGenerator
 from .runtime import tf
-from .seeds import derive_seed
+from .seeds import check_root, derive_seed
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,6 +36,7 @@ class AdversarialConfig:
             check_positive_int(getattr(self, name), name)
         check_learning_rate(self.learning_rate)
         check_bool(self.minibatch_features, "minibatch_features")
+        check_root(self.data_seed, "data_seed")
 
 
 class AdversarialTrainer(Trainer):

@@ -43,7 +43,7 @@ def check_logits(logits: Any, name: str = "logits") -> tf.Tensor:
     if not is_symbolic(tensor):
         values = tensor.numpy()
         if np.any(np.isnan(values)) or np.any(values == np.inf):
-            raise ValueError(f"{name} must not hold NaN or +inf (-inf marks an impossible category), got {_show(values)}")
+            raise ValueError(f"{name} must not hold NaN or +inf (-inf marks an impossible category), got {show(values)}")
     return tensor
 
 
@@ -59,7 +59,7 @@ def is_symbolic(value: Any) -> bool:
     return isinstance(value, tf.Tensor) and tf.is_symbolic_tensor(value)
 
 
-def _show(value: Any, limit: int = 200) -> str:
+def show(value: Any, limit: int = 200) -> str:
     """``repr(value)``, shortened for large arrays and lists."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 5] + " ...)"
@@ -68,13 +68,13 @@ def _show(value: Any, limit: int = 200) -> str:
 def _real_array(value: Any, name: str, allowed: str) -> np.ndarray:
     """``value`` as a NumPy array of real numbers; bools, strings, None and objects raise ``ValueError``."""
     if isinstance(value, bool | np.bool_ | str | bytes) or value is None:
-        raise ValueError(f"{name} must be {allowed}, got {_show(value)}")
+        raise ValueError(f"{name} must be {allowed}, got {show(value)}")
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as exc:  # ragged nested lists, unconvertible objects
-        raise ValueError(f"{name} must be {allowed}, got {_show(value)}") from exc
+        raise ValueError(f"{name} must be {allowed}, got {show(value)}") from exc
     if array.dtype.kind not in "iuf":
-        raise ValueError(f"{name} must be {allowed}, got {_show(value)} (dtype {array.dtype})")
+        raise ValueError(f"{name} must be {allowed}, got {show(value)} (dtype {array.dtype})")
     return array
 
 
@@ -98,21 +98,16 @@ def check_finite(
     if array.size == 0 and not allow_empty:
         raise ValueError(f"{name} must be {allowed}, got an empty array of shape {array.shape}")
     if not np.all(np.isfinite(array)) or (positive and not np.all(array > 0)):
-        raise ValueError(f"{name} must be {allowed}, got {_show(value)}")
+        raise ValueError(f"{name} must be {allowed}, got {show(value)}")
     return array
 
 
 def check_temperature(temperature: Any, name: str = "temperature") -> Any:
-    """Check that a temperature is finite and > 0, and return it unchanged.
+    """Check that a temperature is finite and > 0 (:func:`check_finite`) and return it unchanged.
 
-    Concrete values (Python numbers, NumPy values, eager tensors and variables) are checked at once,
-    in Python: a non-empty array of real numbers, all finite and > 0, or ``ValueError`` (also for a
-    bool, a string or None). A symbolic tensor inside ``tf.function`` passes through unchanged
-    after a check of its dtype: no assert ops go into the graph, since those raise
-    ``InvalidArgumentError`` in a plain graph and are silently dropped under XLA. Graph-time
-    temperatures come from the schedules of :mod:`gumbel_tutorial.schedules`, which validate their
-    parameters at construction (with this function), so every temperature they produce is
-    finite and > 0.
+    A symbolic tensor is checked for its dtype only: no assert ops go into the graph (they raise
+    ``InvalidArgumentError`` in a plain graph and vanish under XLA). Graph-time temperatures come
+    from :mod:`gumbel_tutorial.schedules`, whose parameters are checked at construction.
     """
     check_finite(temperature, name, positive=True)
     return temperature
@@ -121,53 +116,15 @@ def check_temperature(temperature: Any, name: str = "temperature") -> Any:
 def check_bool(value: Any, name: str) -> bool:
     """Return ``value`` as a bool, raising ``ValueError`` unless it is ``True`` or ``False``."""
     if not isinstance(value, bool | np.bool_):
-        raise ValueError(f"{name} must be True or False, got {_show(value)}")
+        raise ValueError(f"{name} must be True or False, got {show(value)}")
     return bool(value)
 
 
 def check_callable(value: Any, name: str) -> Any:
     """Return ``value`` if it is callable; otherwise raise ``ValueError``."""
     if not callable(value):
-        raise ValueError(f"{name} must be callable (a function of the samples), got {_show(value)}")
+        raise ValueError(f"{name} must be callable (a function of the samples), got {show(value)}")
     return value
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)
-
-
-def _is_seed_part(item: Any) -> bool:
-    """One half of a stateless pair: an int, or a scalar int32 tensor (symbolic or eager)."""
-    if _is_int(item):
-        return True
-    if isinstance(item, np.ndarray):
-        return item.ndim == 0 and item.dtype.kind in "iu"
-    if isinstance(item, tf.Tensor | tf.Variable):
-        return item.dtype == tf.int32 and item.shape.rank in (0, None)
-    return False
-
-
-def check_seed(seed: Any, name: str = "seed") -> Any:
-    """Check a random seed in TensorFlow Probability's convention and return it unchanged.
-
-    Allowed: ``None`` or a Python int (drawn statefully), or a stateless pair: two ints (a tuple,
-    a list or an integer NumPy array of shape ``[2]``) or an ``int32`` tensor of shape ``[2]``. A
-    symbolic tensor is checked for its dtype and static shape only, in Python.
-    """
-    allowed = "None, an int, or a pair of ints (an int32 tensor of shape [2])"
-    if seed is None or (isinstance(seed, int) and not isinstance(seed, bool)):
-        return seed
-    if isinstance(seed, tuple | list):
-        if len(seed) != 2 or not all(_is_seed_part(item) for item in seed):
-            raise ValueError(f"{name} must be {allowed}, got {_show(seed)}")
-        return seed
-    if isinstance(seed, tf.Tensor | tf.Variable):
-        if seed.dtype != tf.int32 or not seed.shape.is_compatible_with([2]):
-            raise ValueError(f"{name} must be {allowed}, got a {seed.dtype.name} tensor of shape {seed.shape}")
-        return seed
-    if isinstance(seed, np.ndarray) and seed.dtype.kind in "iu" and seed.shape == (2,):
-        return seed
-    raise ValueError(f"{name} must be {allowed}, got {_show(seed)}")
 
 
 def check_shape(shape: Any, name: str = "shape") -> Any:
@@ -178,13 +135,13 @@ def check_shape(shape: Any, name: str = "shape") -> Any:
             raise ValueError(f"{name} must be {allowed}, got a {shape.dtype.name} tensor of shape {shape.shape}")
         return shape
     if isinstance(shape, str | bytes | bool | np.bool_) or shape is None:
-        raise ValueError(f"{name} must be {allowed}, got {_show(shape)}")
+        raise ValueError(f"{name} must be {allowed}, got {show(shape)}")
     try:
         array = np.asarray(shape)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be {allowed}, got {_show(shape)}") from exc
+        raise ValueError(f"{name} must be {allowed}, got {show(shape)}") from exc
     if array.ndim != 1 or (array.size and (array.dtype.kind not in "iu" or np.any(array < 0))):
-        raise ValueError(f"{name} must be {allowed}, got {_show(shape)}")
+        raise ValueError(f"{name} must be {allowed}, got {show(shape)}")
     return shape
 
 
@@ -194,6 +151,21 @@ def check_learning_rate(rate: Any, name: str = "learning_rate") -> float:
     if not is_number or not math.isfinite(rate) or rate <= 0:
         raise ValueError(f"{name} must be a finite number > 0, got {rate!r}")
     return float(rate)
+
+
+def check_interval(value: Any, name: str, low: float, high: float, closed: str = "right") -> float:
+    """Return ``value`` as a float in the interval from ``low`` to ``high``, else ``ValueError``.
+
+    ``closed`` says which ends belong to it: ``"right"`` (low, high], ``"left"`` [low, high),
+    ``"both"`` or ``"neither"``.
+    """
+    left, right = ("[" if closed in ("left", "both") else "("), ("]" if closed in ("right", "both") else ")")
+    is_number = isinstance(value, int | float | np.floating | np.integer) and not isinstance(value, bool)
+    inside = is_number and (low <= value if left == "[" else low < value) and (
+        value <= high if right == "]" else value < high)
+    if not inside:
+        raise ValueError(f"{name} must be a number in {left}{low:g}, {high:g}{right}, got {value!r}")
+    return float(value)
 
 
 def check_choice(value: Any, name: str, choices: Collection[str]) -> str:
@@ -229,7 +201,7 @@ def check_distribution(probs: Any, name: str = "probs", *, atol: float = DISTRIB
             f"got shape {array.shape}"
         )
     if not np.all(np.isfinite(array)) or np.any(array < 0):
-        raise ValueError(f"{name} must be finite and non-negative, got {_show(array.tolist())}")
+        raise ValueError(f"{name} must be finite and non-negative, got {show(array.tolist())}")
     sums = array.sum(axis=-1)
     worst = np.max(np.abs(sums - 1.0))
     if worst > atol:

@@ -14,11 +14,12 @@ from typing import Any
 import numpy as np
 
 from .checks import (
-    Seed, check_callable, check_choice, check_finite, check_logits, check_positive_int, check_seed,
+    Seed, check_callable, check_choice, check_finite, check_logits, check_positive_int,
     check_temperature,
 )
 from .gumbel import gumbel_softmax
 from .runtime import tf, tfd
+from .seeds import check_seed
 
 Objective = Callable[[tf.Tensor], tf.Tensor]
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from . import grammar
 from .adversarial import AdversarialConfig, AdversarialTrainer
-from .checks import check_choice, check_positive_int, check_temperature
+from .checks import check_bool, check_choice, check_interval, check_positive_int, check_temperature
 from .losses import GENERATOR_LOSSES, GeneratorLoss, discriminator_loss, generator_loss
 from .models import FEEDBACKS, NOISE_MODES, Feedback, NoiseMode, SequenceGenerator
 from .noise import relaxed_real_inputs
@@ -51,10 +51,9 @@ class GANConfig(AdversarialConfig):
             check_temperature(getattr(self, name), name)
         if self.generator_temperature is not None:
             check_temperature(self.generator_temperature, "generator_temperature")
-        if not 0.0 < self.anneal_fraction <= 1.0:
-            raise ValueError(f"anneal_fraction must be in (0, 1], got {self.anneal_fraction!r}")
-        if not 0.0 < self.real_confidence <= 1.0:
-            raise ValueError(f"real_confidence must be in (0, 1], got {self.real_confidence!r}")
+        check_interval(self.anneal_fraction, "anneal_fraction", 0.0, 1.0)
+        check_interval(self.real_confidence, "real_confidence", 0.0, 1.0)
+        check_bool(self.straight_through, "straight_through")
         check_choice(self.real_inputs, "real_inputs", REAL_INPUTS)
         check_choice(self.noise, "noise", NOISE_MODES)
         check_choice(self.feedback, "feedback", FEEDBACKS)

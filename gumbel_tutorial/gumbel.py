@@ -7,9 +7,10 @@ from typing import Any
 import numpy as np
 
 from .checks import (
-    Seed, check_bool, check_choice, check_logits, check_seed, check_shape, check_temperature,
+    Seed, check_bool, check_choice, check_logits, check_shape, check_temperature,
 )
 from .runtime import tf, tfd, tfp
+from .seeds import check_seed
 
 ALGORITHMS = ("auto_select", "philox", "threefry")
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import grammar
 from .adversarial import AdversarialConfig, AdversarialTrainer
-from .checks import check_choice, check_learning_rate, check_positive_int
+from .checks import check_choice, check_interval, check_learning_rate, check_positive_int
 from .losses import discriminator_loss
 from .mle import MaximumLikelihood
 from .models import SequenceGenerator
@@ -51,9 +51,7 @@ class PolicyGradientConfig(AdversarialConfig):
         super().__post_init__()
         check_learning_rate(self.pretrain_learning_rate, "pretrain_learning_rate")
         check_choice(self.baseline, "baseline", BASELINES)
-        decay = self.baseline_decay
-        if isinstance(decay, bool) or not isinstance(decay, int | float) or not 0.0 <= decay < 1.0:
-            raise ValueError(f"baseline_decay must be a number in [0, 1), got {decay!r}")
+        check_interval(self.baseline_decay, "baseline_decay", 0.0, 1.0, closed="left")
         pretrain = self.pretrain_steps
         if isinstance(pretrain, bool) or not isinstance(pretrain, int) or pretrain < 0:
             raise ValueError(f"pretrain_steps must be an int >= 0, got {pretrain!r}")

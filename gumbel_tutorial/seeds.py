@@ -1,7 +1,9 @@
 """Every seed of the book, derived in one place (introduced in chapter 1).
 
-A chapter or a run names a small *root* seed (chapter 3 uses 3, ``reproduce --seed 1`` uses 1). Each random stream then gets its own seed from :func:`derive_seed`, which adds the
-seed offset and applies the stream's *purpose*. The offset, read from the environment variable
+A chapter or a run names a small *root* seed (chapter 3 uses 3, ``reproduce --seeds 0,1,2`` uses
+0, 1 and 2). Each random stream then gets its own seed from :func:`derive_seed`, which adds the
+seed offset and applies the stream's *purpose*. :func:`check_root` and :func:`check_seed` are
+the package's checks of the seeds users pass. The offset, read from the environment variable
 ``GUMBEL_TUTORIAL_SEED_OFFSET`` (default 0), shifts every root by ``OFFSET_STRIDE`` (2**20) times
 its value, so one setting runs the whole book under different randomness; at offset 0 every seed is
 the one the stored outputs were made with.
@@ -13,7 +15,7 @@ import os
 import random
 from typing import Any
 
-from .checks import check_choice
+from .checks import check_choice, show
 from .runtime import np, tf
 
 OFFSET_VARIABLE = "GUMBEL_TUTORIAL_SEED_OFFSET"
@@ -88,3 +90,41 @@ def set_seed(seed: int) -> None:
     random.seed(derived)
     np.random.seed(derived)
     tf.random.set_seed(derived)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _is_seed_part(item: Any) -> bool:
+    """One half of a stateless pair: an int, or a scalar int32 tensor (symbolic or eager)."""
+    if _is_int(item):
+        return True
+    if isinstance(item, np.ndarray):
+        return item.ndim == 0 and item.dtype.kind in "iu"
+    if isinstance(item, tf.Tensor | tf.Variable):
+        return item.dtype == tf.int32 and item.shape.rank in (0, None)
+    return False
+
+
+def check_seed(seed: Any, name: str = "seed") -> Any:
+    """Check a random seed in TensorFlow Probability's convention and return it unchanged.
+
+    Allowed: ``None`` or a Python int (drawn statefully), or a stateless pair: two ints (a tuple,
+    a list or an integer NumPy array of shape ``[2]``) or an ``int32`` tensor of shape ``[2]``. A
+    symbolic tensor is checked for its dtype and static shape only, in Python.
+    """
+    allowed = "None, an int, or a pair of ints (an int32 tensor of shape [2])"
+    if seed is None or (isinstance(seed, int) and not isinstance(seed, bool)):
+        return seed
+    if isinstance(seed, tuple | list):
+        if len(seed) != 2 or not all(_is_seed_part(item) for item in seed):
+            raise ValueError(f"{name} must be {allowed}, got {show(seed)}")
+        return seed
+    if isinstance(seed, tf.Tensor | tf.Variable):
+        if seed.dtype != tf.int32 or not seed.shape.is_compatible_with([2]):
+            raise ValueError(f"{name} must be {allowed}, got a {seed.dtype.name} tensor of shape {seed.shape}")
+        return seed
+    if isinstance(seed, np.ndarray) and seed.dtype.kind in "iu" and seed.shape == (2,):
+        return seed
+    raise ValueError(f"{name} must be {allowed}, got {show(seed)}")

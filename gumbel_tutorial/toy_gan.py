@@ -22,7 +22,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from .checks import (
-    check_choice, check_learning_rate, check_positive_int, check_probabilities, check_temperature,
+    check_choice, check_interval, check_learning_rate, check_positive_int, check_probabilities,
+    check_temperature,
 )
 from .runtime import tf
 from .schedules import ConstantTemperature, ExponentialAnneal, LinearAnneal, TemperatureSchedule
@@ -74,10 +75,7 @@ class ToyGANConfig:
             object.__setattr__(self, "temperature", ConstantTemperature(float(self.temperature)))
         check_choice(self.discriminator, "discriminator", DISCRIMINATORS)
         check_choice(self.real_data, "real_data", REAL_DATA)
-        if not (isinstance(self.smoothing, int | float) and 1.0 / len(probs) < self.smoothing < 1.0):
-            raise ValueError(
-                f"smoothing must lie in (1/K, 1) = ({1.0 / len(probs):.3f}, 1), got {self.smoothing!r}"
-            )
+        check_interval(self.smoothing, "smoothing (above 1/K, below 1)", 1.0 / len(probs), 1.0, closed="neither")
         check_root(self.seed, "seed")
 
     @property

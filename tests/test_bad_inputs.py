@@ -16,7 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gumbel_tutorial as gt
+from gumbel_tutorial.gan import GANConfig
+from gumbel_tutorial.policy_gradient import PolicyGradientConfig
 from gumbel_tutorial.runtime import tf
+from gumbel_tutorial.toy_gan import ToyGANConfig
 
 RESULT_TYPES = {"BiasVariance", "ChiSquareResult", "Interval"}
 """Records the package returns (never built from user input), so there is nothing to validate."""
@@ -170,3 +173,50 @@ def test_symbolic_arguments_are_checked_in_python_not_in_the_graph():
 
     with pytest.raises(ValueError, match="seed"):
         sample.get_concrete_function(tf.TensorSpec([3], tf.int32))
+
+
+# The configs validate at construction too: one bad field at a time, by kind.
+CONFIG_FIELDS = {
+    "iterations": "count", "hidden_size": "count", "batch_size": "count", "length": "count",
+    "dataset_size": "count", "learning_rate": "positive", "data_seed": "root",
+    "minibatch_features": "bool",
+}
+CONFIGS = {
+    GANConfig: {**CONFIG_FIELDS, "generator_batch_size": "count", "tau_start": "positive",
+                "tau_end": "positive", "anneal_fraction": "fraction",
+                "generator_temperature": "positive", "real_confidence": "fraction",
+                "real_inputs": "choice", "noise": "choice", "feedback": "choice",
+                "straight_through": "bool", "generator_loss": "choice"},
+    PolicyGradientConfig: {**CONFIG_FIELDS, "baseline": "choice", "baseline_decay": "fraction",
+                           "pretrain_steps": "steps", "pretrain_learning_rate": "positive"},
+    ToyGANConfig: {"true_probs": "distribution", "batch_size": "count", "learning_rate": "positive",
+                   "epochs": "count", "batches_per_epoch": "count", "generator_steps": "count",
+                   "temperature": "positive", "discriminator": "choice", "hidden_units": "count",
+                   "real_data": "choice", "smoothing": "fraction", "replicas": "count",
+                   "eval_size": "count", "seed": "root"},
+}
+BAD["fraction"] = [math.nan, -0.5, 1.5, True]
+BAD["steps"] = [-1, 1.5, True]
+NONE_ALLOWED = {"generator_batch_size", "generator_temperature"}
+
+
+def test_the_config_walk_covers_every_field():
+    import dataclasses
+
+    for config, fields in CONFIGS.items():
+        assert set(fields) == {field.name for field in dataclasses.fields(config)}, config
+
+
+@pytest.mark.parametrize(
+    "config, field, bad",
+    [
+        pytest.param(config, field, bad, id=f"{config.__name__}-{field}-{index}")
+        for config, fields in CONFIGS.items()
+        for field, kind in fields.items()
+        for index, bad in enumerate([*WRONG_TYPES, *BAD[kind]])
+        if not (bad is None and field in NONE_ALLOWED)
+    ],
+)
+def test_bad_config_field_raises_value_error_naming_it(config, field, bad):
+    with pytest.raises(ValueError, match=field):
+        config(**{field: bad})
