@@ -4,7 +4,7 @@
 checkpoints under ``OUT/<variant>/seed<k>/checkpoints`` (re-running the command resumes it), then
 writes, each atomically, ``metrics.json``, ``samples.txt`` (10,000 generated strings, one per
 line, trailing padding removed), ``history.npz`` (every iteration's losses) and
-``generator.npz`` (the trained generator's variables). ``--jobs N`` trains N runs at once in separate
+``generator.npz`` (the trained generator's variables; adversarial runs also ``discriminator.npz``). ``--jobs N`` trains N runs at once in separate
 processes, each with its share of the cores. :mod:`.records` reads the files back.
 """
 
@@ -95,6 +95,8 @@ def run_variant(name: str, iterations: int, out: pathlib.Path, seed: int, comman
     write_atomically(folder / "samples.txt",
                      lambda f: f.write("".join(s.rstrip(grammar.PAD) + "\n" for s in samples).encode()))
     save_weights(generator, folder / "generator.npz")
+    if VARIANTS[name].adversarial:
+        save_weights(trainer.discriminator, folder / "discriminator.npz")
     write_json(folder / "metrics.json", result)
     shutil.rmtree(folder / "checkpoints", ignore_errors=True)
     return result

@@ -21,7 +21,7 @@ from . import grammar, metrics
 from .checkpoints import write_atomically
 from .gan import GANConfig
 from .policy_gradient import PolicyGradientConfig
-from .models import SequenceGenerator
+from .models import SequenceDiscriminator, SequenceGenerator
 from .runtime import tf, tfp
 from .seeds import seed_offset
 from .variants import VARIANTS
@@ -89,10 +89,20 @@ def evaluate_samples(samples: Sequence[str], training: Sequence[str]) -> dict[st
     :data:`METRIC_SAMPLES` samples, and the exact distribution metrics on all of them."""
     return {**metrics.evaluate(samples[:METRIC_SAMPLES], training), **metrics.distribution_metrics(samples)}
 
-def save_weights(generator: SequenceGenerator, path: pathlib.Path) -> None:
-    """Write the generator's variables, in order, to an ``.npz`` file, atomically (chapter 9)."""
-    arrays = {f"w{i}": v.numpy() for i, v in enumerate(generator.weights)}
+def save_weights(model: Any, path: pathlib.Path) -> None:
+    """Write a model's variables, in order, to an ``.npz`` file, atomically (chapters 9 and 10)."""
+    arrays = {f"w{i}": v.numpy() for i, v in enumerate(model.weights)}
     write_atomically(path, lambda f: np.savez(f, **arrays))
+
+
+def _assign_weights(model: Any, path: pathlib.Path) -> None:
+    """Load the variables :func:`save_weights` wrote into a model of the same shape."""
+    with np.load(path) as saved:
+        if len(saved.files) != len(model.weights):
+            raise ValueError(f"{path} holds {len(saved.files)} arrays, the model has {len(model.weights)} variables")
+        for i, variable in enumerate(model.weights):
+            variable.assign(saved[f"w{i}"])
+
 
 def load_samples(folder: str | pathlib.Path, length: int = grammar.MAX_LEN) -> list[str]:
     """The generated strings of one run, padded back to ``length`` symbols (chapter 9)."""
@@ -108,13 +118,18 @@ def load_generator(folder: str | pathlib.Path) -> SequenceGenerator:
     noise = config.get("noise", "none") if VARIANTS[record["variant"]].adversarial else "none"
     generator = SequenceGenerator(config["hidden_size"], grammar.VOCAB_SIZE, config["length"], noise)
     generator.sample_tokens(1, seed=(0, 0))  # builds the variables
-    with np.load(folder / "generator.npz") as saved:
-        if len(saved.files) != len(generator.weights):
-            raise ValueError(f"{folder / 'generator.npz'} holds {len(saved.files)} arrays, the model "
-                             f"has {len(generator.weights)} variables")
-        for i, variable in enumerate(generator.weights):
-            variable.assign(saved[f"w{i}"])
+    _assign_weights(generator, folder / "generator.npz")
     return generator
+
+
+def load_discriminator(folder: str | pathlib.Path) -> SequenceDiscriminator:
+    """The trained discriminator of one adversarial run (``discriminator.npz``; chapter 10)."""
+    folder = pathlib.Path(folder)
+    config = json.loads((folder / "metrics.json").read_text())["fingerprint"]["config"]
+    discriminator = SequenceDiscriminator(config["hidden_size"], grammar.VOCAB_SIZE, config["length"],
+                                          minibatch_features=config["minibatch_features"])
+    _assign_weights(discriminator, folder / "discriminator.npz")
+    return discriminator
 
 
 def finished(out: str | pathlib.Path, name: str, iterations: int, seed: int) -> dict[str, Any] | None:

@@ -88,7 +88,7 @@ def test_samples_are_grammar_strings_of_the_right_length():
 
 def test_reproduce_runs_the_policy_gradient_variants(tmp_path):
     from gumbel_tutorial.experiments import reproduce
-    from gumbel_tutorial.records import load_generator, load_samples, run_folder
+    from gumbel_tutorial.records import load_discriminator, load_generator, load_samples, run_folder
     from gumbel_tutorial.seeds import derive_seed
     from gumbel_tutorial.variants import POLICY_GRADIENT_VARIANTS
 
@@ -98,3 +98,5 @@ def test_reproduce_runs_the_policy_gradient_variants(tmp_path):
     folder = run_folder(tmp_path, "pg", 0)
     tokens = load_generator(folder).sample_tokens(100, seed=(derive_seed(0, "samples"), 1))
     assert grammar.decode(tokens.numpy()) == load_samples(folder)[:100]
+    discriminator = load_discriminator(folder)  # the trained one, as the run left it
+    assert discriminator(tf.one_hot(tokens, grammar.VOCAB_SIZE)).shape == (100,)
