@@ -75,8 +75,12 @@ class AdversarialTrainer(Trainer):
         ``iterations`` must be a positive integer: 0 raises ``ValueError`` rather than meaning
         the default.
         """
-        total = self.config.iterations if iterations is None else iterations
+        total = check_positive_int(self.config.iterations if iterations is None else iterations, "iterations")
+        self._before_training(checkpoint_dir, progress)
         return super().train(total, checkpoint_dir, checkpoint_every, progress)
+
+    def _before_training(self, checkpoint_dir: str | os.PathLike[str] | None, progress: bool) -> None:
+        """Work a subclass does once before its iterations (chapter 10's pre-training); none here."""
 
     def _real_tokens(self, seed: tf.Tensor) -> tf.Tensor:
         """A mini-batch ``[batch, length]`` of training strings, drawn with replacement."""

@@ -91,14 +91,12 @@ class PolicyGradientGAN(AdversarialTrainer):
         self.pretrained.assign(True)
         return losses
 
-    def train(self, *args: Any, **kwargs: Any) -> dict[str, np.ndarray]:
-        """Pre-train if asked and not done yet, then train as :meth:`AdversarialTrainer.train`;
-        a run resumed from a checkpoint was pre-trained before it was saved."""
-        checkpoint_dir = kwargs.get("checkpoint_dir", args[1] if len(args) > 1 else None)
+    def _before_training(self, checkpoint_dir: str | os.PathLike[str] | None, progress: bool) -> None:
+        """Pre-train if asked and not done yet; a run resumed from a checkpoint was pre-trained
+        before it was saved."""
         resuming = checkpoint_dir is not None and tf.train.latest_checkpoint(os.fspath(checkpoint_dir))
         if not resuming and not bool(self.pretrained.numpy()):
-            self.pretrain(kwargs.get("progress", True))
-        return super().train(*args, **kwargs)
+            self.pretrain(progress)
 
     def train_step(self) -> dict[str, tf.Tensor]:
         """One iteration: a discriminator update, then a REINFORCE update of the generator."""
