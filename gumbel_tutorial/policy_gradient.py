@@ -84,10 +84,12 @@ class PolicyGradientGAN(AdversarialTrainer):
         return {**super()._trackables(), "baseline": self.baseline, "pretrained": self.pretrained}
 
     def pretrain(self, progress: bool = False) -> np.ndarray:
-        """Fit the generator by maximum likelihood for ``pretrain_steps`` steps (chapter 7)."""
+        """Fit the generator by maximum likelihood for ``pretrain_steps`` steps (chapter 7); its
+        time counts in this run's ``wall_seconds``."""
         cfg = self.config
         trainer = MaximumLikelihood(self.generator, self.data, cfg.batch_size, cfg.pretrain_learning_rate, self.seed)
         losses = trainer.train(cfg.pretrain_steps, progress=progress)["loss"]
+        self.wall_seconds.assign_add(trainer.wall_seconds)
         self.pretrained.assign(True)
         return losses
 

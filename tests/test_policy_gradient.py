@@ -55,6 +55,7 @@ def test_pretraining_runs_once_and_a_resumed_run_skips_it(tmp_path):
     gan.train(iterations=10, checkpoint_dir=tmp_path, checkpoint_every=5, progress=False)
     after = float(-tf.reduce_mean(gan.generator.log_prob(gan.data)))
     assert bool(gan.pretrained.numpy()) and after < before - 1.0  # nats per string
+    assert float(gan.wall_seconds.numpy()) > 0.0  # pre-training time counts
     resumed = PolicyGradientGAN(small_config(pretrain_steps=60), seed=1)
     resumed.pretrain = None  # calling it would fail: a resumed run must not pre-train again
     resumed.train(iterations=20, checkpoint_dir=tmp_path, checkpoint_every=5, progress=False)
