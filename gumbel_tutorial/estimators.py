@@ -39,16 +39,17 @@ def _gaussian_inputs(
     check_callable(f, "f")
     num_samples = check_positive_int(num_samples, "num_samples")
     check_seed(seed)
-    loc_array = check_finite(loc, "loc")
+    loc_array = check_finite(loc, "loc")  # None for a symbolic tensor: dtype checked only
     scale_array = check_finite(scale, "scale", positive=True)
+    loc = tf.convert_to_tensor(loc if loc_array is None else loc_array, tf.float32)
+    scale = tf.convert_to_tensor(scale if scale_array is None else scale_array, tf.float32)
     try:
-        np.broadcast_shapes(np.shape(loc_array), np.shape(scale_array))
+        tf.broadcast_static_shape(loc.shape, scale.shape)
     except ValueError as exc:
         raise ValueError(
-            f"loc and scale must have broadcastable shapes, got {np.shape(loc_array)} and "
-            f"{np.shape(scale_array)}"
+            f"loc and scale must have broadcastable shapes, got {loc.shape} and {scale.shape}"
         ) from exc
-    return num_samples, tf.constant(loc_array, tf.float32), tf.constant(scale_array, tf.float32)
+    return num_samples, loc, scale
 
 
 def pathwise_gradient(

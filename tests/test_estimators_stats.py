@@ -99,3 +99,11 @@ def test_set_seed_makes_runs_repeatable():
     first = gt.sample_gumbel([3], seed=1).numpy()
     gt.set_seed(7)
     np.testing.assert_array_equal(first, gt.sample_gumbel([3], seed=1).numpy())
+
+
+@pytest.mark.parametrize("estimator", [gt.pathwise_gradient, gt.score_function_gradient])
+def test_gaussian_estimators_accept_symbolic_parameters(estimator):
+    compiled = tf.function(lambda loc, scale: estimator(objective, loc, scale, 50, seed=(1, 2)))
+    eager = estimator(objective, 0.5, 2.0, 50, seed=(1, 2))
+    traced = compiled(tf.constant(0.5), tf.constant(2.0))
+    np.testing.assert_allclose([t.numpy() for t in traced], [e.numpy() for e in eager], rtol=1e-5)
