@@ -2,7 +2,8 @@
 
 A run of variant ``v`` with seed ``k`` lives in ``OUT/v/seed<k>/``: ``metrics.json`` (the metrics
 and the run's :func:`fingerprint`, versions, commit, command and wall time), ``samples.txt``,
-``history.npz`` and ``generator.npz``. A stored run is reused only when its fingerprint matches.
+``history.npz``, ``generator.npz`` and, for the GANs, ``discriminator.npz``. A stored run is
+reused only when its fingerprint matches.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import numpy as np
 from . import grammar, metrics
 from .checkpoints import write_atomically
 from .gan import GANConfig
-from .policy_gradient import PolicyGradientConfig
 from .models import SequenceDiscriminator, SequenceGenerator
+from .policy_gradient import PolicyGradientConfig
 from .runtime import tf, tfp
 from .seeds import seed_offset
 from .variants import VARIANTS
