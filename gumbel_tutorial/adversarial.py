@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from typing import Any
 
 import keras
@@ -69,15 +70,17 @@ class AdversarialTrainer(Trainer):
         checkpoint_dir: str | os.PathLike[str] | None = None,
         checkpoint_every: int = 1_000,
         progress: bool = True,
+        on_checkpoint: Callable[[int], None] | None = None,
     ) -> dict[str, np.ndarray]:
-        """Train up to ``iterations`` (``None``: the config's), resuming from ``checkpoint_dir``.
+        """Train up to ``iterations`` (``None``: the config's), resuming from ``checkpoint_dir``;
+        ``on_checkpoint`` as in :meth:`Trainer.train`.
 
         ``iterations`` must be a positive integer: 0 raises ``ValueError`` rather than meaning
         the default.
         """
         total = check_positive_int(self.config.iterations if iterations is None else iterations, "iterations")
         self._before_training(checkpoint_dir, progress)
-        return super().train(total, checkpoint_dir, checkpoint_every, progress)
+        return super().train(total, checkpoint_dir, checkpoint_every, progress, on_checkpoint)
 
     def _before_training(self, checkpoint_dir: str | os.PathLike[str] | None, progress: bool) -> None:
         """Work a subclass does once before its iterations (chapter 10's pre-training); none here."""

@@ -123,7 +123,7 @@ def check_bool(value: Any, name: str) -> bool:
 def check_callable(value: Any, name: str) -> Any:
     """Return ``value`` if it is callable; otherwise raise ``ValueError``."""
     if not callable(value):
-        raise ValueError(f"{name} must be callable (a function of the samples), got {show(value)}")
+        raise ValueError(f"{name} must be callable, got {show(value)}")
     return value
 
 

@@ -1,11 +1,12 @@
 """The paper's experiment at full scale: variants (a)-(d), the MLE reference and ours (chapter 9).
 
-``python -m gumbel_tutorial reproduce`` runs :func:`reproduce`. Each variant (:mod:`.variants`) and seed trains with
-checkpoints under ``OUT/<variant>/seed<k>/checkpoints`` (re-running the command resumes it), then
-writes, each atomically, ``metrics.json``, ``samples.txt`` (10,000 generated strings, one per
-line, trailing padding removed), ``history.npz`` (every iteration's losses) and
-``generator.npz`` (the trained generator's variables; adversarial runs also ``discriminator.npz``). ``--jobs N`` trains N runs at once in separate
-processes, each with its share of the cores. :mod:`.records` reads the files back.
+``python -m gumbel_tutorial reproduce`` runs :func:`reproduce`. Each variant (:mod:`.variants`) and
+seed trains with checkpoints under ``OUT/<variant>/seed<k>/checkpoints`` (re-running the command
+resumes it), then writes, each atomically, ``metrics.json`` (with the validity of 1,000 strings at
+every checkpoint), ``samples.txt`` (10,000 generated strings, one per line, trailing padding
+removed), ``history.npz`` (every iteration's losses) and ``generator.npz`` (the trained generator's
+variables; adversarial runs also ``discriminator.npz``). ``--jobs N`` trains N runs at once in
+separate processes, each with its share of the cores. :mod:`.records` reads the files back.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from . import grammar, runtime
+from . import grammar, metrics, runtime
 from .checkpoints import write_atomically
 from .checks import check_positive_int
 from .gan import GANConfig, SequenceGAN
@@ -38,21 +39,42 @@ from .seeds import derive_seed
 from .variants import VARIANTS
 
 
+CURVE_SAMPLES = 1_000
+"""Strings drawn at every checkpoint (every 1,000 iterations) for a run's validity curve."""
+
+
+def _draw(trainer: Any, generator: SequenceGenerator, n: int, seed: int) -> list[str]:
+    """``n`` strings from the generator as it is now; a Gumbel-softmax GAN draws them at the
+    current iteration's temperature (the final one once training is over)."""
+    if isinstance(trainer, SequenceGAN):
+        tau = trainer.config.generator_schedule(int(trainer.step.numpy()))
+        return trainer.sample_strings(n, seed=seed, temperature=tau)
+    return grammar.decode(generator.sample_tokens(n, seed=(derive_seed(seed, "samples"), 1)).numpy())
+
+
 def _train(name: str, config: GANConfig | PolicyGradientConfig, seed: int, checkpoints: pathlib.Path,
-           progress: bool) -> tuple[Any, SequenceGenerator, list[str]]:
-    """Train one variant (resuming from ``checkpoints``) and draw its samples."""
+           training: list[str], progress: bool) -> tuple[Any, SequenceGenerator, list[dict[str, float]]]:
+    """Train one variant (resuming from ``checkpoints``); return the trainer, its generator and
+    the validity and uniqueness of :data:`CURVE_SAMPLES` strings at every checkpoint."""
     if not VARIANTS[name].adversarial:
         generator = SequenceGenerator(config.hidden_size, grammar.VOCAB_SIZE, config.length, "none",
                                       init_seed=derive_seed(seed, "generator_init"))
-        data = grammar.encode(grammar.sample_dataset(config.dataset_size, config.length, seed=config.data_seed))
-        trainer: Any = MaximumLikelihood(generator, data, config.batch_size, config.learning_rate, seed)
-        trainer.train(config.iterations, checkpoints, progress=progress)
-        sample_seed = (derive_seed(seed, "samples"), 1)
-        samples = grammar.decode(generator.sample_tokens(SAMPLE_COUNT, seed=sample_seed).numpy())
-        return trainer, generator, samples
-    trainer = (PolicyGradientGAN if isinstance(config, PolicyGradientConfig) else SequenceGAN)(config, seed=seed)
-    trainer.train(checkpoint_dir=checkpoints, progress=progress)
-    return trainer, trainer.generator, trainer.sample_strings(SAMPLE_COUNT, seed=seed)
+        trainer: Any = MaximumLikelihood(generator, grammar.encode(training), config.batch_size,
+                                         config.learning_rate, seed)
+    else:
+        trainer = (PolicyGradientGAN if isinstance(config, PolicyGradientConfig) else SequenceGAN)(config, seed=seed)
+        generator = trainer.generator
+    path = checkpoints / "curve.json"
+    curve: list[dict[str, float]] = json.loads(path.read_text()) if path.exists() else []
+
+    def record(step: int) -> None:
+        if all(point["iteration"] != step for point in curve):
+            scores = metrics.evaluate(_draw(trainer, generator, CURVE_SAMPLES, seed), training)
+            curve.append({"iteration": step, "valid": scores["valid"], "unique": scores["unique"]})
+            write_json(path, curve)
+
+    trainer.train(config.iterations, checkpoints, progress=progress, on_checkpoint=record)
+    return trainer, generator, sorted(curve, key=lambda point: point["iteration"])
 
 
 def _prepare_checkpoints(checkpoints: pathlib.Path, requested: dict[str, Any]) -> None:
@@ -72,8 +94,9 @@ def run_variant(name: str, iterations: int, out: pathlib.Path, seed: int, comman
     folder = run_folder(out, name, seed)
     requested = fingerprint(name, iterations, seed)
     _prepare_checkpoints(folder / "checkpoints", requested)
-    trainer, generator, samples = _train(name, config, seed, folder / "checkpoints", progress)
     training = grammar.sample_dataset(config.dataset_size, config.length, seed=config.data_seed)
+    trainer, generator, curve = _train(name, config, seed, folder / "checkpoints", training, progress)
+    samples = _draw(trainer, generator, SAMPLE_COUNT, seed)
     history = trainer.history_arrays()
     result = {
         "variant": name,
@@ -89,6 +112,7 @@ def run_variant(name: str, iterations: int, out: pathlib.Path, seed: int, comman
         "command": command,
         "wall_seconds": round(float(trainer.wall_seconds.numpy()), 1),
         "history_stride": 1,
+        "curve": curve,
     }
     write_atomically(folder / "history.npz",
                      lambda f: np.savez_compressed(f, **{k: v.astype(np.float32) for k, v in history.items()}))

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
 from . import checkpoints
-from .checks import check_positive_int
+from .checks import check_callable, check_positive_int
 from .runtime import tf
 from .seeds import check_root, derive_seed
 
@@ -86,14 +87,18 @@ class Trainer:
         checkpoint_dir: str | os.PathLike[str] | None = None,
         checkpoint_every: int = 1_000,
         progress: bool = True,
+        on_checkpoint: Callable[[int], None] | None = None,
     ) -> dict[str, np.ndarray]:
         """Train until ``iterations`` iterations are done in all, resuming from ``checkpoint_dir``.
 
         ``iterations`` must be a positive integer (0 raises ``ValueError``); a run that has already
-        done them returns at once.
+        done them returns at once. ``on_checkpoint(step)`` is called after every checkpoint, and
+        once after resuming from one (so it must not mind a second call for the same step).
         """
         total = check_positive_int(iterations, "iterations")
         check_positive_int(checkpoint_every, "checkpoint_every")
+        if on_checkpoint is not None:
+            check_callable(on_checkpoint, "on_checkpoint")
         manager = None
         if checkpoint_dir is not None:
             manager = checkpoints.checkpoint_manager(
@@ -102,6 +107,8 @@ class Trainer:
             restored = checkpoints.restore(manager, self.history_keys, self.step)
             if restored is not None:
                 self.history = restored
+                if on_checkpoint is not None:
+                    on_checkpoint(int(self.step.numpy()))
         step = int(self.step.numpy())
         clock = time.perf_counter()
         with tqdm(total=total, initial=step, disable=not progress, desc=self.description, unit="it") as bar:
@@ -116,6 +123,8 @@ class Trainer:
                     self.wall_seconds.assign_add(time.perf_counter() - clock)
                     clock = time.perf_counter()
                     self._save(manager)
+                    if on_checkpoint is not None:
+                        on_checkpoint(step)
         self.wall_seconds.assign_add(time.perf_counter() - clock)
         return self.history_arrays()
 

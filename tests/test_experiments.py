@@ -67,6 +67,9 @@ def test_command_writes_every_file_with_the_schema(tmp_path):
         assert result["command"].startswith("python -m gumbel_tutorial reproduce")
         assert result["wall_seconds"] > 0
         assert all(0.0 <= result[k] <= 1.0 for k in metric_keys)
+        # One point of the validity curve per checkpoint: here only the last iteration's.
+        [point] = result["curve"]
+        assert point["iteration"] == ITERATIONS and 0.0 <= point["valid"] <= 1.0
         samples = load_samples(folder)
         assert len(samples) == SAMPLE_COUNT and all(len(s) == grammar.MAX_LEN for s in samples)
         assert result["valid_mass"] == sum(map(grammar.is_valid, samples)) / SAMPLE_COUNT
@@ -138,10 +141,21 @@ def test_interrupted_run_resumes_to_the_right_count(tmp_path):
     partial.train(iterations=8, checkpoint_dir=checkpoints, checkpoint_every=4, progress=False)
     [result] = reproduce(["a"], ITERATIONS, tmp_path, seeds=[0], command="test", progress=False)
     assert result["iterations"] == ITERATIONS
+    # The curve gets a point for the checkpoint it resumed from, then one for each new checkpoint.
+    assert [point["iteration"] for point in result["curve"]] == [8, ITERATIONS]
     with np.load(run_folder(tmp_path, "a", 0) / "history.npz") as history:
         assert len(history["d_loss"]) == ITERATIONS
         straight = SequenceGAN(config, seed=0).train(progress=False)
         np.testing.assert_allclose(history["d_loss"], straight["d_loss"], rtol=1e-4)
+
+
+def test_on_checkpoint_is_called_at_every_checkpoint_and_checked(tmp_path):
+    trainer = SequenceGAN(VARIANTS["a"].config(ITERATIONS), seed=0)
+    with pytest.raises(ValueError, match="on_checkpoint must be callable"):
+        trainer.train(checkpoint_dir=tmp_path, checkpoint_every=4, progress=False, on_checkpoint=3)
+    steps: list[int] = []
+    trainer.train(8, checkpoint_dir=tmp_path, checkpoint_every=4, progress=False, on_checkpoint=steps.append)
+    assert steps == [4, 8]
 
 
 def test_killed_process_resumes(tmp_path):
