@@ -24,7 +24,9 @@ from .estimators import (
 from .gumbel import gumbel_max, gumbel_softmax, sample_gumbel, straight_through
 from .seeds import derive_seed, rng, seed_offset, seed_pair, set_seed
 from .schedules import ConstantTemperature, ExponentialAnneal, LinearAnneal
-from .stats import ChiSquareResult, Interval, bootstrap_interval, chi_square_test, total_variation
+from .stats import (
+    ChiSquareResult, Interval, bootstrap_interval, chi_square_test, total_variation, trailing_mean,
+)
 
 __all__ = [
     "BiasVariance",
@@ -51,4 +53,5 @@ __all__ = [
     "set_seed",
     "straight_through",
     "total_variation",
+    "trailing_mean",
 ]

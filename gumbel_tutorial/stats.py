@@ -124,3 +124,16 @@ def bootstrap_interval(
     tail = 50.0 * (1.0 - level)
     low, high = np.percentile(replicates, [tail, 100.0 - tail])
     return Interval(statistic, float(function(data)), float(low), float(high), float(level))
+
+
+def trailing_mean(values: Any, window: int = 200) -> np.ndarray:
+    """The mean of each entry of a 1-D series and the ``window - 1`` before it (fewer at the
+    start), to read a noisy training curve (chapters 9 and 10)."""
+    window = check_positive_int(window, "window")
+    series = np.asarray(check_finite(values, "values"), dtype=np.float64)
+    if series.ndim != 1 or series.size == 0:
+        raise ValueError(f"values must be a non-empty 1-D series, got shape {series.shape}")
+    cumulative = np.cumsum(np.insert(series, 0, 0.0))
+    end = np.arange(1, series.size + 1)
+    begin = np.maximum(end - window, 0)
+    return (cumulative[end] - cumulative[begin]) / (end - begin)

@@ -91,6 +91,7 @@ ENTRIES: dict[str, dict[str, tuple[Any, str]]] = {
     "set_seed": {"seed": (0, "root")},
     "straight_through": {"relaxed": ([0.2, 0.8], "logits")},
     "total_variation": {"p": ([0.5, 0.5], "distribution"), "q": ([0.5, 0.5], "distribution")},
+    "trailing_mean": {"values": ([1.0, 2.0, 3.0], "vector"), "window": (2, "count")},
 }
 CASES = [
     pytest.param(entry, argument, bad, id=f"{entry}-{argument}-{index}")

@@ -107,3 +107,12 @@ def test_gaussian_estimators_accept_symbolic_parameters(estimator):
     eager = estimator(objective, 0.5, 2.0, 50, seed=(1, 2))
     traced = compiled(tf.constant(0.5), tf.constant(2.0))
     np.testing.assert_allclose([t.numpy() for t in traced], [e.numpy() for e in eager], rtol=1e-5)
+
+
+def test_trailing_mean_averages_the_window_before_each_entry():
+    np.testing.assert_allclose(gt.trailing_mean([1.0, 2.0, 3.0, 4.0], window=2), [1.0, 1.5, 2.5, 3.5])
+    series = gt.rng(0).normal(size=50)
+    np.testing.assert_allclose(gt.trailing_mean(series, window=1), series)
+    np.testing.assert_allclose(gt.trailing_mean(series, window=100), np.cumsum(series) / np.arange(1, 51))
+    with pytest.raises(ValueError, match="values must be a non-empty 1-D series"):
+        gt.trailing_mean(np.ones((2, 3)))
