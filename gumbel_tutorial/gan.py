@@ -135,7 +135,9 @@ class SequenceGAN(AdversarialTrainer):
             g_loss = generator_loss(self.discriminator(fake), cfg.generator_loss)
         self.g_optimizer.apply(g_tape.gradient(g_loss, g_vars), g_vars)
         self.step.assign_add(1)
-        return self._record(d_loss, g_loss, real_logits, fake_logits, temperature=generator_temperature)
+        return self._record(
+            d_loss, g_loss, real_logits, fake_logits, temperature=generator_temperature
+        )
 
     def sample_strings(self, n: int, seed: int = 0, temperature: float | None = None) -> list[str]:
         """``n`` generated strings: the argmax of each Gumbel-softmax output (chapter 8).

@@ -101,7 +101,8 @@ class PolicyGradientGAN(AdversarialTrainer):
             self.pretrain(progress)
 
     def train_step(self) -> dict[str, tf.Tensor]:
-        """One iteration: a discriminator update, then a REINFORCE update of the generator."""
+        """One iteration: a discriminator update, then a REINFORCE update of the
+        generator."""
         cfg = self.config
         seeds = tf.unstack(tf.cast(self.rng.make_seeds(2), tf.int32), axis=1)
         real = tf.one_hot(self._real_tokens(seeds[0]), grammar.VOCAB_SIZE)
@@ -123,10 +124,14 @@ class PolicyGradientGAN(AdversarialTrainer):
         self.g_optimizer.apply(g_tape.gradient(g_loss, g_vars), g_vars)
         if cfg.baseline == "moving_average":
             decay = cfg.baseline_decay
-            self.baseline.assign(decay * self.baseline + (1.0 - decay) * tf.reduce_mean(reward))
+            self.baseline.assign(
+                decay * self.baseline + (1.0 - decay) * tf.reduce_mean(reward)
+            )
         self.step.assign_add(1)
-        return self._record(d_loss, g_loss, real_logits, fake_logits,
-                            reward=tf.reduce_mean(reward), baseline=tf.identity(self.baseline))
+        return self._record(
+            d_loss, g_loss, real_logits, fake_logits,
+            reward=tf.reduce_mean(reward), baseline=tf.identity(self.baseline),
+        )
 
     def sample_strings(self, n: int, seed: int = 0) -> list[str]:
         """``n`` strings drawn from the generator (chapter 10)."""
