@@ -11,7 +11,7 @@ import pytest
 from jupytext.compare import compare_notebooks
 
 BOOK = pathlib.Path(__file__).resolve().parent.parent / "book"
-NOTEBOOKS = sorted(BOOK.glob("[0-9]*.ipynb"))
+NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
 FORMATS = "ipynb,src//md:myst"
 
 
