@@ -69,8 +69,9 @@ def _train(name: str, config: GANConfig | PolicyGradientConfig, seed: int, check
 
     def record(step: int) -> None:
         if all(point["iteration"] != step for point in curve):
-            scores = metrics.evaluate(_draw(trainer, generator, CURVE_SAMPLES, seed), training)
-            curve.append({"iteration": step, "valid": scores["valid"], "unique": scores["unique"]})
+            strings = _draw(trainer, generator, CURVE_SAMPLES, seed)
+            curve.append({"iteration": step, "valid": float(metrics.fraction_valid(strings)),
+                          "unique": float(metrics.fraction_unique(strings))})
             write_json(path, curve)
 
     trainer.train(config.iterations, checkpoints, progress=progress, on_checkpoint=record)
