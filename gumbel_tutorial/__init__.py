@@ -24,6 +24,7 @@ from .estimators import (
 from .gumbel import gumbel_max, gumbel_softmax, sample_gumbel, straight_through
 from .seeds import derive_seed, rng, seed_offset, seed_pair, set_seed
 from .schedules import ConstantTemperature, ExponentialAnneal, LinearAnneal
+from . import plotting  # noqa: F401  (gt.plotting.use_book_style(): every chapter's figures)
 from .stats import (
     ChiSquareResult, Interval, bootstrap_interval, chi_square_test, total_variation, trailing_mean,
 )

@@ -1,10 +1,11 @@
-"""Figures shared by several chapters (the simplex plot and its temperature explorer are
-introduced in chapter 3)."""
+"""Figures shared by several chapters: the book's figure style (every chapter, from chapter
+1), the simplex plot and its temperature explorer (chapter 3)."""
 
 from __future__ import annotations
 
 import html
 import json
+import pathlib
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -13,6 +14,23 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .checks import check_temperature
+
+STYLE = pathlib.Path(__file__).with_name("book.mplstyle")
+"""The book's matplotlib style file: figures 7.5 in wide at 100 dpi, every font >= 10.5 pt."""
+
+FIGURE_WIDTH = 7.5
+"""Width in inches of every figure in the book (750 px at the style's 100 dpi)."""
+
+
+def use_book_style() -> None:
+    """Apply the book's figure style (:data:`STYLE`) to every figure drawn after it (chapter 1).
+
+    Fonts, sizes and layout come from the style so that each chapter sets only what its figure
+    needs (a height, a number of panels); at 750 px a figure is shown at its own size in the
+    book's column, so the fonts keep their size on the page.
+    """
+    plt.style.use(STYLE)
+
 
 # Corners of the 2-simplex drawn as an equilateral triangle.
 _CORNERS = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, np.sqrt(3.0) / 2.0]])

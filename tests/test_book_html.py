@@ -110,7 +110,8 @@ def _built_pages() -> list[str]:
 # each with its kind (named after what is too wide: code, output, equation, table, image,
 # other), how it overflows, by how many px, its code cell and a short excerpt (an equation's TeX,
 # a code block's longest line); whether the page itself scrolls sideways; and the lines of
-# visible text (document.body.innerText) that mention nbval.
+# visible text (document.body.innerText) that mention nbval; and the width at which each
+# figure (an image in a cell's output) is shown, next to its own width in pixels.
 PROBE_JS = r"""
 (function () {
   var MATH = "mjx-container, span.math, div.math";
@@ -231,11 +232,17 @@ PROBE_JS = r"""
     var nbval = document.body.innerText.split("\n").filter(function (line) {
       return /nbval/i.test(line);
     });
+    var images = Array.prototype.map.call(article.querySelectorAll(".cell_output img"),
+      function (img) {
+        return {src: (img.getAttribute("src") || "").split("/").pop(),
+                shown: img.getBoundingClientRect().width, natural: img.naturalWidth,
+                cell: cells.indexOf(img.closest(".cell")) + 1};
+      });
     var result = document.createElement("div");
     result.hidden = true;
     result.setAttribute("data-json", JSON.stringify({
       viewport: window.innerWidth, column: [Math.round(left), Math.round(right)],
-      overflows: found, nbval: nbval}));
+      overflows: found, nbval: nbval, images: images}));
     result.id = "layout-probe";
     document.body.appendChild(result);
   }
@@ -313,6 +320,16 @@ def test_few_wide_outputs(layout_tree):
 
 
 @pytest.mark.parametrize("name", _built_pages())
+@pytest.mark.parametrize("width", LAYOUT_WIDTHS)
+@pytest.mark.parametrize("name", _built_pages())
+def test_figures_are_shown_at_their_own_size(layout_tree, name, width):
+    """A figure scaled down to fit the column shrinks its fonts below the style's 10.5 pt."""
+    images = layout(layout_tree, name, width)["images"]
+    assert all(image["natural"] > 0 for image in images), f"{name}: an image did not load"
+    small = [i for i in images if i["shown"] < i["natural"] - 1]
+    assert not small, f"{name} at {width} px: figures shown smaller than drawn: {small}"
+
+
 def test_no_visible_nbval_text(layout_tree, name):
     lines = layout(layout_tree, name, LAYOUT_WIDTHS[0])["nbval"]
     shown = [line for line in lines if NBVAL_TEXT.search(line)]
