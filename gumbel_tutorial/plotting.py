@@ -16,18 +16,18 @@ import numpy as np
 from .checks import check_temperature
 
 STYLE = pathlib.Path(__file__).with_name("book.mplstyle")
-"""The book's matplotlib style file: figures 7.5 in wide at 100 dpi, every font >= 10.5 pt."""
+"""The book's matplotlib style file: figures 7.5 in wide at 96 dpi, every font >= 10.5 pt."""
 
 FIGURE_WIDTH = 7.5
-"""Width in inches of every figure in the book (750 px at the style's 100 dpi)."""
+"""Width in inches of every figure in the book (720 px at the style's 96 dpi)."""
 
 
 def use_book_style() -> None:
     """Apply the book's figure style (:data:`STYLE`) to every figure drawn after it (chapter 1).
 
     Fonts, sizes and layout come from the style so that each chapter sets only what its figure
-    needs (a height, a number of panels); at 750 px a figure is shown at its own size in the
-    book's column, so the fonts keep their size on the page.
+    needs (a height, a number of panels). At 96 dpi a point in the figure is a point on the
+    page, and a 720 px figure fits a cell's output unscaled, so the fonts keep their size.
     """
     plt.style.use(STYLE)
 

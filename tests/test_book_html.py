@@ -319,7 +319,6 @@ def test_few_wide_outputs(layout_tree):
     )
 
 
-@pytest.mark.parametrize("name", _built_pages())
 @pytest.mark.parametrize("width", LAYOUT_WIDTHS)
 @pytest.mark.parametrize("name", _built_pages())
 def test_figures_are_shown_at_their_own_size(layout_tree, name, width):
@@ -330,6 +329,7 @@ def test_figures_are_shown_at_their_own_size(layout_tree, name, width):
     assert not small, f"{name} at {width} px: figures shown smaller than drawn: {small}"
 
 
+@pytest.mark.parametrize("name", _built_pages())
 def test_no_visible_nbval_text(layout_tree, name):
     lines = layout(layout_tree, name, LAYOUT_WIDTHS[0])["nbval"]
     shown = [line for line in lines if NBVAL_TEXT.search(line)]
