@@ -18,9 +18,6 @@ from .checks import check_temperature
 STYLE = pathlib.Path(__file__).with_name("book.mplstyle")
 """The book's matplotlib style file: figures 7.5 in wide at 96 dpi, every font >= 10.5 pt."""
 
-FIGURE_WIDTH = 7.5
-"""Width in inches of every figure in the book (720 px at the style's 96 dpi)."""
-
 
 def use_book_style() -> None:
     """Apply the book's figure style (:data:`STYLE`) to every figure drawn after it (chapter 1).
