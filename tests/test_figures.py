@@ -8,18 +8,16 @@ A cell's output is at least 737 px wide at both widths the browser test uses (12
 from __future__ import annotations
 
 import base64
-import json
 import pathlib
 import re
 import struct
 
 import matplotlib
 import pytest
+from book_notebooks import NOTEBOOKS, code_cells
 
 from gumbel_tutorial.plotting import STYLE
 
-BOOK = pathlib.Path(__file__).resolve().parents[1] / "book"
-NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
 COLUMN_PX = 737  # a cell's output at 800 px, the narrower of the two widths
 FONT_KEYS = (
     "font.size", "axes.titlesize", "axes.labelsize", "xtick.labelsize", "ytick.labelsize",
@@ -29,10 +27,6 @@ FONT_KEYS = (
 OVERRIDES = re.compile(
     r"rcParams|plt\.style|\bdpi\s*=|fontsize\s*=\s*(?:[0-9](?:\.\d+)?\b|\"(?:x+-)?small\")"
 )
-
-
-def code_cells(path: pathlib.Path) -> list[dict]:
-    return [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
 
 
 def png_width(data: str) -> int:

@@ -5,24 +5,17 @@ notebook would pass it. Every notebook must therefore be a fresh top-to-bottom r
 counts 1..N), store no error, and hold no log or warning noise that readers of the book would see.
 """
 
-import json
-import pathlib
 import re
 
 import pytest
+from book_notebooks import BOOK, NOTEBOOKS, code_cells
 
-BOOK = pathlib.Path(__file__).resolve().parents[1] / "book"
-NOTEBOOKS = sorted(p for p in BOOK.glob("*.ipynb"))
 NOISE = re.compile(
     r"(^[IWEF]\d{4} \d\d:\d\d:\d\d|absl::InitializeLog|oneDNN custom operations|cudart_stub"
     r"|Could not find cuda drivers|WARNING:tensorflow|Warning:|DeprecationWarning|UserWarning"
     r"|RuntimeWarning|FutureWarning|Traceback)",
     re.M,
 )
-
-
-def code_cells(path: pathlib.Path) -> list[dict]:
-    return [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
 
 
 def output_texts(cell: dict) -> list[str]:

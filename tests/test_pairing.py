@@ -4,14 +4,11 @@ The text is what a change is reviewed in; the notebook adds the outputs of a fre
 the README, "Editing a chapter"). This test fails when the two disagree on any cell.
 """
 
-import pathlib
-
 import jupytext
 import pytest
+from book_notebooks import BOOK, NOTEBOOKS
 from jupytext.compare import compare_notebooks
 
-BOOK = pathlib.Path(__file__).resolve().parent.parent / "book"
-NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
 FORMATS = "ipynb,src//md:myst"
 
 

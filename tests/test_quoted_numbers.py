@@ -20,9 +20,7 @@ import pathlib
 import re
 
 import pytest
-
-BOOK = pathlib.Path(__file__).resolve().parents[1] / "book"
-NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
+from book_notebooks import NOTEBOOKS, cells, code_cells, markdown
 
 GLUE_REF = re.compile(r"\{glue(?::(?:text|any|md|math))?\}`([^`]+)`")
 GLUE_SAVE = re.compile(r"glue\(\s*[\"']")
@@ -39,10 +37,6 @@ NOT_A_QUOTE = re.compile(r"(?:Python|TensorFlow|Probability|version|[Ss]ection|Â
 OUTPUT_NUMBER = re.compile(r"(?<![\w.])[-âˆ’]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?%?")
 
 
-def cells(path: pathlib.Path) -> list[dict]:
-    return json.loads(path.read_text())["cells"]
-
-
 def glued_values(path: pathlib.Path) -> dict[str, str]:
     """The text/plain of every value the notebook glued, by name."""
     values = {}
@@ -56,8 +50,7 @@ def glued_values(path: pathlib.Path) -> dict[str, str]:
 
 
 def prose(path: pathlib.Path) -> str:
-    text = "\n\n".join("".join(c["source"]) for c in cells(path) if c["cell_type"] == "markdown")
-    return NOT_PROSE.sub(" ", text)
+    return NOT_PROSE.sub(" ", markdown(path))
 
 
 def printed_numbers(path: pathlib.Path) -> list[str]:
@@ -74,7 +67,7 @@ def printed_numbers(path: pathlib.Path) -> list[str]:
 
 
 def code_numbers(path: pathlib.Path) -> set[float]:
-    source = "\n".join("".join(c["source"]) for c in cells(path) if c["cell_type"] == "code")
+    source = "\n".join("".join(c["source"]) for c in code_cells(path))
     return {float(n) for n in re.findall(r"(?<![\w.])\d*\.\d+(?:[eE][-+]?\d+)?", source)}
 
 
@@ -104,8 +97,7 @@ def rounds_to(printed: str, quoted: str, percent: bool) -> bool:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_glue_references_resolve(path):
     values = glued_values(path)
-    markdown = "\n".join("".join(c["source"]) for c in cells(path) if c["cell_type"] == "markdown")
-    for reference in GLUE_REF.findall(markdown):
+    for reference in GLUE_REF.findall(markdown(path)):
         name, _, spec = reference.partition(":")
         assert name in values, f"{path.name}: the prose quotes {name!r}, which is never glued"
         if spec:
