@@ -32,7 +32,7 @@ from .mle import MaximumLikelihood
 from .models import SequenceGenerator
 from .policy_gradient import PolicyGradientConfig, PolicyGradientGAN
 from .records import (
-    SAMPLE_COUNT, evaluate_samples, finished, fingerprint, git_commit, run_folder, save_weights,
+    SAMPLE_COUNT, cpu_model, evaluate_samples, finished, fingerprint, git_commit, run_folder, save_weights,
     versions, write_json,
 )
 from .seeds import derive_seed
@@ -108,6 +108,7 @@ def run_variant(name: str, iterations: int, out: pathlib.Path, seed: int, comman
         "fingerprint": requested,
         "seed": seed,
         "versions": versions(),
+        "cpu": cpu_model(),
         "commit": git_commit(),
         "threads": runtime.THREADS,
         "command": command,
@@ -216,7 +217,8 @@ def reproduce(
     if todo and log_run:
         record = {"command": command, "jobs": jobs, "ran": [f"{n}/seed{s}" for n, s in todo],
                   "wall_seconds": round(time.perf_counter() - clock, 1), "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
-                  "commit": git_commit(), "versions": versions(), "cpu_count": os.cpu_count()}
+                  "commit": git_commit(), "versions": versions(), "cpu": cpu_model(),
+                  "cpu_count": os.cpu_count()}
         out.mkdir(parents=True, exist_ok=True)
         with (out / "runs.jsonl").open("a") as handle:
             handle.write(json.dumps(record) + "\n")

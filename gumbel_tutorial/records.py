@@ -1,7 +1,7 @@
 """What a run of the experiment leaves behind, and how it is read back (chapter 9).
 
 A run of variant ``v`` with seed ``k`` lives in ``OUT/v/seed<k>/``: ``metrics.json`` (the metrics
-and the run's :func:`fingerprint`, versions, commit, command and wall time), ``samples.txt``,
+and the run's :func:`fingerprint`, versions, CPU, commit, command and wall time), ``samples.txt``,
 ``history.npz``, ``generator.npz`` and, for the GANs, ``discriminator.npz``. A stored run is
 reused only when its fingerprint matches.
 """
@@ -40,6 +40,18 @@ def versions() -> dict[str, str]:
     """The versions a result was produced with."""
     return {"python": platform.python_version(), "tensorflow": tf.__version__,
             "tensorflow_probability": tfp.__version__, "numpy": np.__version__}
+
+
+def cpu_model() -> str:
+    """The processor a result was produced on: its model name from ``/proc/cpuinfo`` where there
+    is one, else what :func:`platform.processor` says. A GAN's trajectory depends on the CPU
+    (chapter 9), so every run records it."""
+    cpuinfo = pathlib.Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine() or "unknown"
 
 
 def git_commit() -> str | None:

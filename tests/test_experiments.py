@@ -56,7 +56,7 @@ def test_command_writes_every_file_with_the_schema(tmp_path):
         folder = tmp_path / name / "seed0"
         result = json.loads((folder / "metrics.json").read_text())
         for key in (*metric_keys, "iterations", "mle_pretraining", "fingerprint", "seed", "versions",
-                    "command", "wall_seconds", "commit", "threads"):
+                    "command", "wall_seconds", "commit", "threads", "cpu"):
             assert key in result, key
         assert result["iterations"] == ITERATIONS
         assert result["fingerprint"] == fingerprint(name, ITERATIONS, 0)
@@ -127,6 +127,7 @@ def test_jobs_run_in_parallel_processes_with_a_share_of_the_cores(tmp_path):
         assert result["command"].endswith("--jobs 2 --out " + str(tmp_path) + " --no-progress")
     [record] = [json.loads(line) for line in (tmp_path / "runs.jsonl").read_text().splitlines()]
     assert sorted(record["ran"]) == ["mle/seed0", "mle/seed1"] and record["jobs"] == 2
+    assert record["cpu"] == result["cpu"] != ""
     # The same seed gives the same run whether it was trained alone or beside another.
     [alone] = reproduce(["mle"], ITERATIONS, tmp_path / "alone", seeds=[1], command="test", progress=False)
     assert load_samples(run_folder(tmp_path, "mle", 1)) == load_samples(run_folder(tmp_path / "alone", "mle", 1))
