@@ -127,3 +127,13 @@ def test_nbval_markers_are_tags_not_comments(path):
     """Readers see a cell's code, not its tags: nbval's markers live in tags (nbval-ignore-output)."""
     for i, cell in enumerate(code_cells(path)):
         assert "NBVAL_" not in "".join(cell["source"]), f"{path.name}: code cell {i} has an NBVAL comment"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_printed_output_is_one_block_per_stream(path):
+    # A kernel under load sends a cell's prints in pieces, which the book shows as separate
+    # boxes; the README's editing commands join them (CoalesceStreamsPreprocessor).
+    for cell in code_cells(path):
+        names = [out.get("name") for out in cell.get("outputs", [])]  # None: not a stream
+        split = [a for a, b in zip(names, names[1:]) if a is not None and a == b]
+        assert not split, f"{path.name}, cell {cell['execution_count']}: {split} in pieces"
