@@ -17,7 +17,7 @@ from .checks import (
     Seed, check_callable, check_choice, check_finite, check_logits, check_positive_int,
     check_temperature,
 )
-from .gumbel import gumbel_softmax
+from .gumbel import gumbel_max, gumbel_softmax
 from .runtime import tf, tfd
 from .seeds import check_seed
 
@@ -140,7 +140,10 @@ def categorical_score_function_gradient(
     with tf.GradientTape() as tape:
         tape.watch(logits)
         dist = tfd.OneHotCategorical(logits=logits, dtype=logits.dtype)
-        z = tf.stop_gradient(dist.sample(num_samples, seed=seed))  # [S, ..., K]
+        # Gumbel-max (chapter 2) rather than dist.sample: TensorFlow's stateless categorical
+        # kernel draws different samples with a different number of threads.
+        tiled = tf.broadcast_to(logits, tf.concat([[num_samples], tf.shape(logits)], axis=0))
+        z = tf.stop_gradient(gumbel_max(tiled, seed=seed))  # [S, ..., K]
         values = tf.stop_gradient(f(z))  # [S, ...]
         if baseline == "leave_one_out":
             others = (tf.reduce_sum(values, axis=0, keepdims=True) - values) / (num_samples - 1)

@@ -218,3 +218,18 @@ def expected_unique(n: int, length: int = MAX_LEN) -> float:
     """
     n = check_positive_int(n, "n")
     return float(sum(1.0 - (1.0 - p) ** n for p in true_distribution(length).values()) / n)
+
+
+def distinct_count_moments(n: int, length: int = MAX_LEN) -> tuple[float, float]:
+    """The mean and standard deviation of the number of distinct strings among ``n`` draws from
+    the true distribution (chapter 6).
+
+    String ``s`` appears with probability ``q_s = 1 - (1 - p_s)**n``; two strings ``s != t``
+    both appear with covariance ``(1 - p_s - p_t)**n - (1 - p_s)**n (1 - p_t)**n``.
+    """
+    n = check_positive_int(n, "n")
+    p = np.array(list(true_distribution(length).values()))
+    missing = (1.0 - p) ** n
+    covariance = (1.0 - p[:, None] - p[None, :]) ** n - np.outer(missing, missing)
+    np.fill_diagonal(covariance, missing * (1.0 - missing))
+    return float(np.sum(1.0 - missing)), float(np.sqrt(covariance.sum()))

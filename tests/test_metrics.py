@@ -1,10 +1,14 @@
 """Chapter 6's sample metrics on hand-made sample sets with hand-computed values."""
 
+import itertools
+
 import numpy as np
 import pytest
 
 from gumbel_tutorial.grammar import encode, sample_dataset
 from gumbel_tutorial.metrics import (
+    distinct_count_moments,
+    true_distribution,
     METRIC_NAMES,
     evaluate,
     fraction_novel,
@@ -133,3 +137,19 @@ def test_bad_symbols_and_types():
 def test_total_variation_rejects_non_distributions(p, q, name):
     with pytest.raises(ValueError, match=rf"\b{name}\b"):
         total_variation(p, q)
+
+
+def test_distinct_count_moments_match_enumeration():
+    """The mean and SD of the number of distinct strings, against every sequence of n draws."""
+    truth = true_distribution(5)  # "x", "x+x", ... : 1 + 4 + 16 strings
+    strings, probs = list(truth), np.array(list(truth.values()))
+    n = 3
+    mean = second = 0.0
+    for draw in itertools.product(range(len(strings)), repeat=n):
+        weight = float(np.prod(probs[list(draw)]))
+        count = len(set(draw))
+        mean += weight * count
+        second += weight * count**2
+    expected_mean, expected_sd = distinct_count_moments(n, length=5)
+    assert expected_mean == pytest.approx(mean, rel=1e-12)
+    assert expected_sd == pytest.approx(np.sqrt(second - mean**2), rel=1e-9)

@@ -137,3 +137,29 @@ def test_printed_output_is_one_block_per_stream(path):
         names = [out.get("name") for out in cell.get("outputs", [])]  # None: not a stream
         split = [a for a, b in zip(names, names[1:]) if a is not None and a == b]
         assert not split, f"{path.name}, cell {cell['execution_count']}: {split} in pieces"
+
+
+MAX_CODE_LINE = 88
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_code_lines_fit_the_page(path):
+    """Every source line of a code cell is at most 88 characters, the newline not counted."""
+    long = [
+        f"cell {i}: {len(line)} characters: {line[:40]}..."
+        for i, cell in enumerate(code_cells(path))
+        for line in "".join(cell["source"]).splitlines()
+        if len(line) > MAX_CODE_LINE
+    ]
+    assert not long, f"{path.name}: code lines over {MAX_CODE_LINE} characters: {long}"
+
+
+def test_the_one_thread_run_skips_only_the_settings_cell():
+    """The README's strict one-thread run deselects one appendix cell: the one that prints the
+    thread setting, which is meant to differ there."""
+    readme = (BOOK.parent / "README.md").read_text()
+    skipped = re.findall(r'--deselect "book/([\w.]+)::Cell (\d+)"', readme)
+    assert len(skipped) == 1, skipped
+    name, index = skipped[0]
+    source = "".join(code_cells(BOOK / name)[int(index)]["source"])
+    assert "runtime.THREADS" in source and "PINNED_VARIABLES" in source, source

@@ -149,3 +149,64 @@ def test_the_check_finds_typed_quotes_and_spares_settings(tmp_path):
     assert typed_quotes(path) == ["3.29", "12.3%", "3.3"]  # not the setting, version, section
     assert not rounds_to("3.2871", "3.28", False)
     assert not rounds_to("3.3", "3.30", False)  # fewer decimals printed than quoted
+
+
+def shown_decimals(spec: str) -> int | None:
+    """How many decimals of the value a glue format shows; None for a format that shows up to
+    six significant digits (``g``, or no format for a float)."""
+    fixed = re.fullmatch(r",?\.(\d+)([f%])", spec)
+    if fixed:
+        return int(fixed.group(1)) + (2 if fixed.group(2) == "%" else 0)
+    return 0 if spec == "," else None
+
+
+def overprecise_glue(path: pathlib.Path) -> list[str]:
+    """Glued floats stored with more decimals than any of the prose's references shows.
+
+    Strict nbval compares the stored text of every glue record, so a value stored with 17
+    digits fails on a machine that changes its last bits while the page stays the same."""
+    shown: dict[str, list[int | None]] = {}
+    for reference in GLUE_REF.findall(markdown(path)):
+        name, _, spec = reference.partition(":")
+        shown.setdefault(name, []).append(shown_decimals(spec))
+    found = []
+    for name, text in glued_values(path).items():
+        if not re.fullmatch(r"-?\d+\.\d+", text):
+            continue  # an int, a string or an exponent: stored as the page shows it
+        wanted = shown.get(name, [0])
+        if None in wanted:
+            if len(text.replace("-", "").replace(".", "").lstrip("0")) > 6:
+                found.append(f"{name}={text} (shown to 6 significant digits)")
+        elif decimals(text.rstrip("0")) > max(wanted):
+            found.append(f"{name}={text} (shown to {max(wanted)} decimals)")
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_glue_stores_what_the_page_shows(path):
+    found = overprecise_glue(path)
+    assert not found, (
+        f"{path.name}: round these glued values to the decimals the page shows, so that a "
+        f"last-bit change cannot fail strict nbval while the page is unchanged: {found}"
+    )
+
+
+def test_the_check_finds_overprecise_glue(tmp_path):
+    def record(name: str, text: str) -> dict:
+        return {"output_type": "display_data", "data": {"text/plain": text},
+                "metadata": {"scrapbook": {"name": name, "mime_prefix": ""}}}
+
+    notebook = {"cells": [
+        {"cell_type": "code", "source": ["glue(...)"], "outputs": [
+            record("a", "0.12360442708333247"), record("b", "0.124"), record("c", "0.124"),
+            record("d", "12"), record("e", "0.1234567"), record("f", "0.5")]},
+        {"cell_type": "markdown", "source": [
+            "{glue:text}`a:.3f` {glue:text}`b:.3f` {glue:text}`c:.1%` {glue:text}`c:.2f` "
+            "{glue:text}`d:,` {glue:text}`e:g` {glue:text}`f`"]},
+    ]}
+    path = tmp_path / "chapter.ipynb"
+    path.write_text(json.dumps(notebook))
+    assert overprecise_glue(path) == [
+        "a=0.12360442708333247 (shown to 3 decimals)",
+        "e=0.1234567 (shown to 6 significant digits)",
+    ]
