@@ -1,4 +1,4 @@
-"""Which assertion cells of the chapters that train in the notebook hold at ten seed offsets.
+"""Which assertion cells hold at ten seed offsets, in the chapters that train or sample.
 
 Each chapter runs under ``pytest --nbval-lax`` (every assertion runs, no stored output is
 compared) once per seed offset 0-9 and once with XLA capped at SSE4.2, two runs at a time. The
@@ -30,6 +30,8 @@ from gumbel_tutorial.records import cpu_model, git_commit, versions, write_json
 
 # The chapters whose assertions follow a training run inside the notebook.
 TRAINING_CHAPTERS = ("05_toy_gan", "07_mle_baseline", "08_sequence_gan", "10_policy_gradient")
+# And the chapters whose assertions test sampled statistics against exact values.
+SAMPLING_CHAPTERS = ("02_gumbel_max", "04_gradient_estimators")
 CONDITIONS = {f"offset{k}": {"GUMBEL_TUTORIAL_SEED_OFFSET": str(k)} for k in range(10)}
 CONDITIONS["sse4_2"] = {"XLA_FLAGS": "--xla_cpu_max_isa=SSE4_2"}
 
@@ -82,7 +84,7 @@ def failing_line(traceback: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "results/robustness.json")
-    parser.add_argument("--chapters", default=",".join(TRAINING_CHAPTERS))
+    parser.add_argument("--chapters", default=",".join(SAMPLING_CHAPTERS + TRAINING_CHAPTERS))
     parser.add_argument("--conditions", default=",".join(CONDITIONS))
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()

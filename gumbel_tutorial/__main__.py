@@ -6,7 +6,7 @@ import argparse
 import shlex
 import sys
 
-from .experiments import check_request, reproduce
+from .experiments import CHECKPOINT_EVERY, check_request, reproduce
 from .variants import PAPER_VARIANTS, parse_seeds, parse_variants
 
 
@@ -24,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--jobs", type=int, default=1,
                      help="runs trained at once, each in its own process with its share of the cores "
                           "(default: %(default)s)")
+    run.add_argument("--checkpoint-every", type=int, default=CHECKPOINT_EVERY,
+                     help="iterations between checkpoints and points of the validity curve "
+                          "(default: %(default)s)")
     run.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     # Set by --jobs for the processes it starts: the command to record, and no runs.jsonl entry.
     run.add_argument("--record-command", help=argparse.SUPPRESS)
@@ -32,11 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         variants = parse_variants(args.variants)
         seeds = parse_seeds(args.seeds)
-        check_request(variants, args.iterations, args.out, seeds, args.jobs)
+        check_request(variants, args.iterations, args.out, seeds, args.jobs, args.checkpoint_every)
     except ValueError as error:
         parser.error(str(error))
     reproduce(variants, args.iterations, args.out, seeds, command, jobs=args.jobs,
-              progress=not args.no_progress, log_run=args.record_command is None)
+              progress=not args.no_progress, log_run=args.record_command is None,
+              checkpoint_every=args.checkpoint_every)
     return 0
 
 

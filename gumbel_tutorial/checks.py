@@ -39,7 +39,7 @@ def check_logits(logits: Any, name: str = "logits") -> tf.Tensor:
         raise ValueError(f"{name} must have at least one axis (the categories), got a scalar")
     categories = tensor.shape[-1]
     if categories is not None and categories < 2:
-        raise ValueError(f"{name} needs a last axis of at least 2 categories, got {categories}")
+        raise ValueError(f"{name} must have a last axis of at least 2 categories, got {categories}")
     if not is_symbolic(tensor):
         values = tensor.numpy()
         if np.any(np.isnan(values)) or np.any(values == np.inf):

@@ -1,12 +1,13 @@
 """The paper's experiment at full scale: variants (a)-(d), the MLE reference and ours (chapter 9).
 
 ``python -m gumbel_tutorial reproduce`` runs :func:`reproduce`. Each variant (:mod:`.variants`) and
-seed trains with checkpoints under ``OUT/<variant>/seed<k>/checkpoints`` (re-running the command
-resumes it), then writes, each atomically, ``metrics.json`` (with the validity of 1,000 strings at
-every checkpoint), ``samples.txt`` (10,000 generated strings, one per line, trailing padding
-removed), ``history.npz`` (every iteration's losses) and ``generator.npz`` (the trained generator's
-variables; adversarial runs also ``discriminator.npz``). ``--jobs N`` trains N runs at once in
-separate processes, each with its share of the cores. :mod:`.records` reads the files back.
+seed trains with a checkpoint every ``--checkpoint-every`` iterations (default 1,000) under
+``OUT/<variant>/seed<k>/checkpoints`` (re-running the command resumes it), then writes, each
+atomically, ``metrics.json`` (with the validity of 1,000 strings at every checkpoint),
+``samples.txt`` (10,000 generated strings, one per line, trailing padding removed), ``history.npz``
+(every iteration's losses) and ``generator.npz`` (the trained generator's variables; adversarial
+runs also ``discriminator.npz``). ``--jobs N`` trains N runs at once in separate processes, each
+with its share of the cores. :mod:`.records` reads the files back.
 """
 
 from __future__ import annotations
@@ -39,8 +40,11 @@ from .seeds import derive_seed
 from .variants import VARIANTS
 
 
+CHECKPOINT_EVERY = 1_000
+"""Iterations between a run's checkpoints, and so between the points of its validity curve
+(``--checkpoint-every``). It changes where a run can resume from, not what it trains."""
 CURVE_SAMPLES = 1_000
-"""Strings drawn at every checkpoint (every 1,000 iterations) for a run's validity curve."""
+"""Strings drawn at every checkpoint for a run's validity curve."""
 
 
 def _draw(trainer: Any, generator: SequenceGenerator, n: int, seed: int) -> list[str]:
@@ -53,9 +57,11 @@ def _draw(trainer: Any, generator: SequenceGenerator, n: int, seed: int) -> list
 
 
 def _train(name: str, config: GANConfig | PolicyGradientConfig, seed: int, checkpoints: pathlib.Path,
-           training: list[str], progress: bool) -> tuple[Any, SequenceGenerator, list[dict[str, float]]]:
-    """Train one variant (resuming from ``checkpoints``); return the trainer, its generator and
-    the validity and uniqueness of :data:`CURVE_SAMPLES` strings at every checkpoint."""
+           training: list[str], progress: bool,
+           checkpoint_every: int) -> tuple[Any, SequenceGenerator, list[dict[str, float]]]:
+    """Train one variant (resuming from ``checkpoints``, saving one every ``checkpoint_every``
+    iterations); return the trainer, its generator and the validity and uniqueness of
+    :data:`CURVE_SAMPLES` strings at every checkpoint."""
     if not VARIANTS[name].adversarial:
         generator = SequenceGenerator(config.hidden_size, grammar.VOCAB_SIZE, config.length, "none",
                                       init_seed=derive_seed(seed, "generator_init"))
@@ -74,7 +80,8 @@ def _train(name: str, config: GANConfig | PolicyGradientConfig, seed: int, check
                           "unique": float(metrics.fraction_unique(strings))})
             write_json(path, curve)
 
-    trainer.train(config.iterations, checkpoints, progress=progress, on_checkpoint=record)
+    trainer.train(config.iterations, checkpoints, checkpoint_every, progress=progress,
+                  on_checkpoint=record)
     return trainer, generator, sorted(curve, key=lambda point: point["iteration"])
 
 
@@ -88,15 +95,17 @@ def _prepare_checkpoints(checkpoints: pathlib.Path, requested: dict[str, Any]) -
         write_json(record, requested)
 
 def run_variant(name: str, iterations: int, out: pathlib.Path, seed: int, command: str,
-                progress: bool = True) -> dict[str, Any]:
-    """Train (or resume) one variant with one seed and write its result files; return its metrics."""
+                progress: bool = True, checkpoint_every: int = CHECKPOINT_EVERY) -> dict[str, Any]:
+    """Train (or resume) one variant with one seed, with a checkpoint every ``checkpoint_every``
+    iterations, and write its result files; return its metrics."""
     variant = VARIANTS[name]
     config = variant.config(iterations)
     folder = run_folder(out, name, seed)
     requested = fingerprint(name, iterations, seed)
     _prepare_checkpoints(folder / "checkpoints", requested)
     training = grammar.sample_dataset(config.dataset_size, config.length, seed=config.data_seed)
-    trainer, generator, curve = _train(name, config, seed, folder / "checkpoints", training, progress)
+    trainer, generator, curve = _train(name, config, seed, folder / "checkpoints", training, progress,
+                                       checkpoint_every)
     samples = _draw(trainer, generator, SAMPLE_COUNT, seed)
     history = trainer.history_arrays()
     result = {
@@ -135,7 +144,7 @@ def _cost(name: str, iterations: int) -> int:
 
 
 def _run_in_processes(tasks: list[tuple[str, int]], iterations: int, out: pathlib.Path, command: str,
-                      jobs: int) -> None:
+                      jobs: int, checkpoint_every: int) -> None:
     """Run each (variant, seed) in its own process, ``jobs`` at a time, each with its share of cores."""
     threads = max(1, (os.cpu_count() or 1) // jobs)
     env = {**os.environ, runtime.THREADS_VARIABLE: str(threads)}
@@ -144,7 +153,8 @@ def _run_in_processes(tasks: list[tuple[str, int]], iterations: int, out: pathli
     def launch(task: tuple[str, int]) -> float:
         name, seed = task
         argv = [sys.executable, "-m", "gumbel_tutorial", "reproduce", "--variants", name, "--seeds", str(seed),
-                "--iterations", str(iterations), "--out", str(out), "--no-progress", "--record-command", command]
+                "--iterations", str(iterations), "--out", str(out), "--no-progress", "--record-command", command,
+                "--checkpoint-every", str(checkpoint_every)]
         log = out / "logs" / f"{name}-seed{seed}.log"
         clock = time.perf_counter()
         with log.open("w") as handle:
@@ -168,21 +178,24 @@ def _run_in_processes(tasks: list[tuple[str, int]], iterations: int, out: pathli
         raise RuntimeError("; ".join(failures))
 
 
-def check_request(variants: Sequence[str], iterations: int, out: str | pathlib.Path, seeds: Sequence[int],
-                  jobs: int) -> tuple[int, pathlib.Path, list[int], int]:
+def check_request(
+    variants: Sequence[str], iterations: int, out: str | pathlib.Path, seeds: Sequence[int], jobs: int,
+    checkpoint_every: int = CHECKPOINT_EVERY,
+) -> tuple[int, pathlib.Path, list[int], int, int]:
     """Check the arguments of :func:`reproduce` before any training; raise ``ValueError`` naming the bad one."""
     for name in variants:
         if name not in VARIANTS:
             raise ValueError(f"unknown variant {name!r}; choose from {', '.join(VARIANTS)}")
     iterations = check_positive_int(iterations, "iterations")
     jobs = check_positive_int(jobs, "jobs")
+    checkpoint_every = check_positive_int(checkpoint_every, "checkpoint_every")
     seeds = list(seeds)
     if not seeds or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in seeds):
         raise ValueError(f"seeds must be one or more non-negative ints, got {seeds!r}")
     out = pathlib.Path(out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"out must be a directory, but {str(out)!r} is a file")
-    return iterations, out, seeds, jobs
+    return iterations, out, seeds, jobs, checkpoint_every
 
 
 def reproduce(
@@ -194,14 +207,17 @@ def reproduce(
     jobs: int = 1,
     progress: bool = True,
     log_run: bool = True,
+    checkpoint_every: int = CHECKPOINT_EVERY,
 ) -> list[dict[str, Any]]:
     """Run every variant with every seed; a run whose stored fingerprint matches is kept as is.
 
     ``jobs=1`` trains in this process, one run after another; ``jobs > 1`` runs that many
-    processes at once (longest runs first). With ``log_run`` appends a record of the command, its
+    processes at once (longest runs first). Every run checkpoints every ``checkpoint_every``
+    iterations (:data:`CHECKPOINT_EVERY`). With ``log_run`` appends a record of the command, its
     wall time and what it ran to ``out/runs.jsonl``. Returns the metrics of every run, variants outer, seeds inner.
     """
-    iterations, out, seeds, jobs = check_request(variants, iterations, out, seeds, jobs)
+    iterations, out, seeds, jobs, checkpoint_every = check_request(variants, iterations, out, seeds, jobs,
+                                                                   checkpoint_every)
     runs = [(name, seed) for name in variants for seed in seeds]
     todo = [(name, seed) for name, seed in runs if finished(out, name, iterations, seed) is None]
     for name, seed in runs:
@@ -210,10 +226,10 @@ def reproduce(
     clock = time.perf_counter()
     if jobs > 1 and len(todo) > 1:
         todo.sort(key=lambda run: -_cost(run[0], iterations))
-        _run_in_processes(todo, iterations, out, command, jobs)
+        _run_in_processes(todo, iterations, out, command, jobs, checkpoint_every)
     else:
         for name, seed in todo:
-            run_variant(name, iterations, out, seed, command, progress)
+            run_variant(name, iterations, out, seed, command, progress, checkpoint_every)
     if todo and log_run:
         record = {"command": command, "jobs": jobs, "ran": [f"{n}/seed{s}" for n, s in todo],
                   "wall_seconds": round(time.perf_counter() - clock, 1), "finished": time.strftime("%Y-%m-%d %H:%M:%S"),

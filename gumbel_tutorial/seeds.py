@@ -45,7 +45,7 @@ def seed_offset() -> int:
     return int(text)
 
 
-def check_root(root: Any, name: str = "root seed") -> int:
+def check_root(root: Any, name: str = "root") -> int:
     """Return ``root`` as an int, raising ``ValueError`` unless it is an int in [0, MAX_ROOT].
 
     The one check of the seeds that users pass (chapters, trainers, the toy GAN's config).
@@ -86,7 +86,7 @@ def set_seed(seed: int) -> None:
     With TensorFlow's op determinism switched on at import, a chapter that calls this once
     prints the same numbers on every fresh run; the seed offset shifts it like every other seed.
     """
-    derived = derive_seed(seed, "global")
+    derived = derive_seed(check_root(seed, "seed"), "global")
     random.seed(derived)
     np.random.seed(derived)
     tf.random.set_seed(derived)

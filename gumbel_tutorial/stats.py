@@ -12,7 +12,7 @@ from .checks import (
     check_choice, check_distribution, check_finite, check_positive_int, check_probabilities,
 )
 from .runtime import tfd
-from .seeds import rng
+from .seeds import check_root, rng
 
 STATISTICS = {"mean": np.mean, "median": np.median}
 
@@ -119,7 +119,7 @@ def bootstrap_interval(
         raise ValueError(f"level must be a number in (0, 1), got {level!r}")
     resamples = check_positive_int(resamples, "resamples")
     function = STATISTICS[statistic]
-    index = rng(seed).integers(0, data.size, size=(resamples, data.size))
+    index = rng(check_root(seed, "seed")).integers(0, data.size, size=(resamples, data.size))
     replicates = function(data[index], axis=1)
     tail = 50.0 * (1.0 - level)
     low, high = np.percentile(replicates, [tail, 100.0 - tail])

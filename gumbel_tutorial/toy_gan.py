@@ -75,7 +75,8 @@ class ToyGANConfig:
             object.__setattr__(self, "temperature", ConstantTemperature(float(self.temperature)))
         check_choice(self.discriminator, "discriminator", DISCRIMINATORS)
         check_choice(self.real_data, "real_data", REAL_DATA)
-        check_interval(self.smoothing, "smoothing (above 1/K, below 1)", 1.0 / len(probs), 1.0, closed="neither")
+        # Above 1/K, the uniform distribution over the K categories, and below 1.
+        check_interval(self.smoothing, "smoothing", 1.0 / len(probs), 1.0, closed="neither")
         check_root(self.seed, "seed")
 
     @property

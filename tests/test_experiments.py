@@ -3,8 +3,11 @@
 import dataclasses
 import json
 import os
+import pathlib
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -25,8 +28,23 @@ from gumbel_tutorial.variants import (
 )
 from gumbel_tutorial.checkpoints import write_atomically
 from gumbel_tutorial.gan import GANConfig, SequenceGAN
+from gumbel_tutorial.runtime import tf
 
 ITERATIONS = 12
+
+
+def resampled(folder: pathlib.Path) -> list[str]:
+    """The strings that the stored ``generator.npz`` draws with the run's seed, drawn the way the
+    run drew ``samples.txt`` (``experiments._draw``): so they equal it only if the file holds
+    the trained generator."""
+    record = json.loads((folder / "metrics.json").read_text())["fingerprint"]
+    generator, seed = load_generator(folder), record["seed"]
+    if not VARIANTS[record["variant"]].adversarial:
+        tokens = generator.sample_tokens(SAMPLE_COUNT, seed=(derive_seed(seed, "samples"), 1))
+        return grammar.decode(tokens.numpy())
+    # A Gumbel-softmax GAN samples at its final temperature, the default of sample_strings.
+    gan = SequenceGAN(GANConfig(**record["config"]), seed=seed, generator=generator)
+    return gan.sample_strings(SAMPLE_COUNT, seed=seed)
 
 
 def test_every_listed_variant_has_a_valid_configuration():
@@ -75,10 +93,8 @@ def test_command_writes_every_file_with_the_schema(tmp_path):
         with np.load(folder / "history.npz") as history:
             assert all(len(history[key]) == ITERATIONS for key in history.files)
         assert not (folder / "checkpoints").exists()
-        # The stored weights give back the trained generator: the same samples from the same seed.
-        generator = load_generator(folder)
-        assert generator.sample_tokens(50, seed=(3, 4)).numpy().tolist() == (
-            load_generator(folder).sample_tokens(50, seed=(3, 4)).numpy().tolist())
+        # The stored weights are the trained generator's: they draw samples.txt again.
+        assert resampled(folder) == samples
     with np.load(tmp_path / "d" / "seed0" / "history.npz") as history:
         assert {"d_loss", "g_loss", "temperature"} <= set(history.files)
     [record] = [json.loads(line) for line in (tmp_path / "runs.jsonl").read_text().splitlines()]
@@ -107,12 +123,28 @@ def test_changed_setting_reruns_and_same_setting_is_skipped(tmp_path, monkeypatc
     assert records.finished(tmp_path, "d", ITERATIONS, 1) is None
 
 
-def test_checkpoints_of_another_configuration_are_not_resumed(tmp_path, capsys):
+def test_checkpoints_of_another_configuration_are_not_resumed(tmp_path, capsys, monkeypatch,
+                                                             advances):
     checkpoints = run_folder(tmp_path, "a", 0) / "checkpoints"
-    stale = SequenceGAN(dataclasses.replace(VARIANTS["a"].config(ITERATIONS), learning_rate=2e-3), seed=0)
-    stale.train(iterations=8, checkpoint_dir=checkpoints, checkpoint_every=4, progress=False)
+    default = VARIANTS["a"]
+
+    def faster(n: int) -> GANConfig:
+        return dataclasses.replace(default.config(n), learning_rate=2e-3)
+
+    with monkeypatch.context() as patch:
+        # Checkpoints left by a run of another configuration, with that run's fingerprint.json.
+        patch.setitem(VARIANTS, "a", dataclasses.replace(default, config=faster))
+        stale = fingerprint("a", ITERATIONS, 0)
+        experiments._prepare_checkpoints(checkpoints, stale)
+        SequenceGAN(faster(ITERATIONS), seed=0).train(iterations=8, checkpoint_dir=checkpoints,
+                                                     checkpoint_every=4, progress=False)
+    assert json.loads((checkpoints / "fingerprint.json").read_text()) == stale
+    assert stale != fingerprint("a", ITERATIONS, 0)
+    advances.clear()
     [result] = reproduce(["a"], ITERATIONS, tmp_path, seeds=[0], command="test", progress=False)
     assert "another configuration" in capsys.readouterr().err
+    assert advances == [(0, ITERATIONS)]  # redone from the start, not resumed from iteration 8
+    assert result["fingerprint"] == fingerprint("a", ITERATIONS, 0)
     with np.load(run_folder(tmp_path, "a", 0) / "history.npz") as history:
         straight = SequenceGAN(VARIANTS["a"].config(ITERATIONS), seed=0).train(progress=False)
         np.testing.assert_allclose(history["d_loss"], straight["d_loss"], rtol=1e-4)
@@ -133,14 +165,16 @@ def test_jobs_run_in_parallel_processes_with_a_share_of_the_cores(tmp_path):
     assert load_samples(run_folder(tmp_path, "mle", 1)) == load_samples(run_folder(tmp_path / "alone", "mle", 1))
 
 
-def test_interrupted_run_resumes_to_the_right_count(tmp_path):
+def test_interrupted_run_resumes_to_the_right_count(tmp_path, advances):
     config = VARIANTS["a"].config(ITERATIONS)
     checkpoints = run_folder(tmp_path, "a", 0) / "checkpoints"
     experiments._prepare_checkpoints(checkpoints, fingerprint("a", ITERATIONS, 0))
     partial = SequenceGAN(config, seed=0)
     partial.train(iterations=8, checkpoint_dir=checkpoints, checkpoint_every=4, progress=False)
+    advances.clear()
     [result] = reproduce(["a"], ITERATIONS, tmp_path, seeds=[0], command="test", progress=False)
     assert result["iterations"] == ITERATIONS
+    assert advances == [(8, ITERATIONS - 8)]  # only the iterations after the checkpoint ran
     # The curve gets a point for the checkpoint it resumed from, then one for each new checkpoint.
     assert [point["iteration"] for point in result["curve"]] == [8, ITERATIONS]
     with np.load(run_folder(tmp_path, "a", 0) / "history.npz") as history:
@@ -158,7 +192,7 @@ def test_on_checkpoint_is_called_at_every_checkpoint_and_checked(tmp_path):
     assert steps == [4, 8]
 
 
-def test_killed_process_resumes(tmp_path):
+def test_killed_process_resumes(tmp_path, advances):
     """A process killed after its first checkpoint loses at most the work since that checkpoint."""
     script = (
         "import os, sys\n"
@@ -175,6 +209,41 @@ def test_killed_process_resumes(tmp_path):
     resumed = SequenceGAN(VARIANTS["a"].config(ITERATIONS), seed=0)
     resumed.train(checkpoint_dir=tmp_path / "a" / "checkpoints", progress=False)
     assert int(resumed.step.numpy()) == ITERATIONS and len(resumed.history["d_loss"]) == ITERATIONS
+    # It ran the iterations after the checkpoint at 5, and no others.
+    assert advances == [(5, ITERATIONS - 5)]
+
+
+def test_command_killed_after_a_checkpoint_ends_as_if_never_stopped(tmp_path):
+    """``python -m gumbel_tutorial reproduce`` killed (SIGKILL) after its first checkpoint and run
+    again writes the same files, byte for byte, as the same command never interrupted."""
+    iterations, every = 40, 10
+
+    def arguments(out: pathlib.Path) -> list[str]:
+        return ["reproduce", "--variants", "a", "--iterations", str(iterations),
+                "--checkpoint-every", str(every), "--out", str(out), "--no-progress"]
+
+    command = [sys.executable, "-m", "gumbel_tutorial", *arguments(tmp_path / "killed")]
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    killed = subprocess.Popen(command, **quiet)
+    folder = run_folder(tmp_path / "killed", "a", 0)
+    saved = folder / "checkpoints" / "checkpoint"  # TensorFlow writes it last in every save
+    deadline = time.monotonic() + 300
+    while not saved.exists() and killed.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    killed.kill()
+    assert killed.wait() == -signal.SIGKILL  # killed, not finished
+    assert not (folder / "metrics.json").exists()
+    step = int(tf.train.latest_checkpoint(str(folder / "checkpoints")).rsplit("-", 1)[1])
+    assert every <= step < iterations
+    resumed = subprocess.Popen(command, **quiet)
+    try:
+        assert main(arguments(tmp_path / "straight")) == 0  # meanwhile, the run uninterrupted
+        assert resumed.wait(timeout=300) == 0
+    finally:
+        resumed.kill()  # nothing to do once it has ended
+    for name in ("samples.txt", "generator.npz", "discriminator.npz", "history.npz"):
+        straight = run_folder(tmp_path / "straight", "a", 0) / name
+        assert (folder / name).read_bytes() == straight.read_bytes(), name
 
 
 def test_crash_mid_write_leaves_no_truncated_file(tmp_path):
@@ -201,6 +270,7 @@ def test_crash_mid_write_leaves_no_truncated_file(tmp_path):
         (["--seeds", "0,0"], "seeds"),
         (["--seeds", ""], "seeds"),
         (["--jobs", "0"], "jobs must be a positive integer"),
+        (["--checkpoint-every", "0"], "checkpoint_every must be a positive integer"),
     ],
 )
 def test_bad_arguments_fail_fast(argv, message, capsys, tmp_path):

@@ -32,11 +32,19 @@ def test_reinforce_is_unbiased(estimator):
     generator, discriminator = tiny_models()
     exact = exact_gradient(generator, discriminator)
     draws = gradient_draws(generator, discriminator, estimator, draws=300, batch_size=40, seed=3)
-    for variable, truth in zip(draws, exact, strict=True):
-        error = variable.mean(axis=0) - truth
-        standard_error = variable.std(axis=0, ddof=1) / np.sqrt(len(variable))
-        z = np.abs(error)[standard_error > 0] / standard_error[standard_error > 0]
-        assert z.size == 0 or z.max() < 5.0, (estimator, z.max())
+    mean = np.concatenate([variable.mean(axis=0).ravel() for variable in draws])
+    standard_error = np.concatenate(
+        [variable.std(axis=0, ddof=1).ravel() / np.sqrt(len(variable)) for variable in draws])
+    truth = np.concatenate([value.ravel() for value in exact])
+    noisy = standard_error > 0
+    # Entries that every draw gives the same value (here zeros of the exact gradient, such as the
+    # recurrent kernel's: h_1 = 0 at these weights) must be exact, up to float32 rounding.
+    np.testing.assert_allclose(mean[~noisy], truth[~noisy], rtol=1e-5, atol=1e-9)
+    z = np.abs(mean - truth)[noisy] / standard_error[noisy]
+    assert z.max() < 5.0, (estimator, z.max())
+    # The test has power: an estimator of mean 0 would be more than 10 standard errors off in
+    # some entry (in 36 entries for reinforce, up to 78 standard errors).
+    assert np.max(np.abs(truth[noisy]) / standard_error[noisy]) > 10.0
 
 
 def test_the_baseline_and_the_relaxation_lower_the_variance():

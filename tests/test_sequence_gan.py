@@ -105,13 +105,16 @@ def test_generator_half_of_the_step_learns_against_a_fixed_discriminator():
     assert history["g_loss"][-10:].mean() < history["g_loss"][:10].mean() - 0.05
 
 
-def test_resume_continues_exactly(tmp_path):
+def test_resume_continues_exactly(tmp_path, advances):
     straight = SequenceGAN(small_config(iterations=30), seed=3).train(progress=False)
     first = SequenceGAN(small_config(iterations=30), seed=3)
     first.train(iterations=20, checkpoint_dir=tmp_path, checkpoint_every=10, progress=False)
     resumed = SequenceGAN(small_config(iterations=30), seed=3)
+    advances.clear()
     history = resumed.train(checkpoint_dir=tmp_path, checkpoint_every=10, progress=False)
     assert int(resumed.step.numpy()) == 30 and len(history["d_loss"]) == 30
+    # Only iterations 21 to 30 ran; the first 20 losses came back from the checkpoint.
+    assert advances == [(20, 10)]
     np.testing.assert_allclose(history["d_loss"], straight["d_loss"], rtol=1e-5)
 
 
