@@ -75,8 +75,9 @@ def run_one(chapter: str, condition: str, threads: int) -> dict:
 
 
 def failing_line(traceback: str) -> str:
-    """The source line that nbval's traceback marks with an arrow, without colour codes."""
-    plain = re.sub(r"\x1b\[[0-9;]*m", "", traceback)
+    """The source line that nbval's traceback marks with an arrow, without colour codes
+    (which the JUnit report writes as ``#x1B[...m``)."""
+    plain = re.sub(r"(?:\x1b|#x1B)\[[0-9;]*m", "", traceback)
     marked = [line for line in plain.splitlines() if "---->" in line]
     return re.sub(r"^\s*---->\s*\d+\s*", "", marked[-1]).strip() if marked else "?"
 
