@@ -183,6 +183,16 @@ def overprecise_glue(path: pathlib.Path) -> list[str]:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_glued_values_are_plain_literals(path):
+    """A glued NumPy scalar is stored as ``np.int64(24)``, and the page would show that text."""
+    for name, text in glued_values(path).items():
+        try:
+            ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            pytest.fail(f"{path.name}: {name} is stored as {text!r}; glue a Python int or float")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_glue_stores_what_the_page_shows(path):
     found = overprecise_glue(path)
     assert not found, (
