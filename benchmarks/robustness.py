@@ -110,6 +110,8 @@ def main() -> None:
         cells = assertion_cells(chapter)
         mine = [r for r in runs if r["chapter"] == chapter]
         report[chapter] = {
+            "command": "python " + " ".join(sys.argv),
+            "commit": git_commit(),
             "conditions": conditions,
             "failed_cells": {r["condition"]: {str(i): line for i, line in r["failed"].items()}
                              for r in mine if r["failed"]},
