@@ -104,14 +104,15 @@ def main() -> None:
             runs.append(run)
             print(f"{run['chapter']} {run['condition']}: {run['seconds']:.0f} s, "
                   f"failed cells {run['failed']}", flush=True)
-    old = json.loads(args.out.read_text())["chapters"] if args.out.exists() else {}
-    report = dict(old)
+    # Chapters not run this time keep their entries from the file.
+    report = json.loads(args.out.read_text())["chapters"] if args.out.exists() else {}
+    command, commit = "python " + " ".join(sys.argv), git_commit()
     for chapter in chapters:
         cells = assertion_cells(chapter)
         mine = [r for r in runs if r["chapter"] == chapter]
         report[chapter] = {
-            "command": "python " + " ".join(sys.argv),
-            "commit": git_commit(),
+            "command": command,
+            "commit": commit,
             "conditions": conditions,
             "failed_cells": {r["condition"]: {str(i): line for i, line in r["failed"].items()}
                              for r in mine if r["failed"]},
@@ -122,13 +123,13 @@ def main() -> None:
                 for i, line in cells.items()},
         }
     write_json(args.out, {
-        "command": "python " + " ".join(sys.argv),
+        "command": command,
         "threads_per_run": threads,
         "jobs": args.jobs,
         "wall_seconds": round(time.perf_counter() - start, 1),
         "cpu": cpu_model(),
         "versions": versions(),
-        "commit": git_commit(),
+        "commit": commit,
         "chapters": dict(sorted(report.items())),
     })
 
