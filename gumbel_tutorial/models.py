@@ -31,6 +31,13 @@ def _lstm_initializers(seed: int) -> dict[str, keras.initializers.Initializer]:
     return {"kernel_initializer": _glorot(seed), "recurrent_initializer": keras.initializers.Orthogonal(seed=seed + 1)}
 
 
+def sequence_log_prob(tokens: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
+    """``log q(s)`` ``[batch]`` of strings ``tokens`` ``[batch, length]`` from their teacher-forced
+    ``logits`` ``[batch, length, vocab]``, summed over positions (chapters 7 and 10)."""
+    per_symbol = tf.nn.sparse_softmax_cross_entropy_with_logits(tokens, logits)
+    return -tf.reduce_sum(per_symbol, axis=-1)
+
+
 class SequenceGenerator(keras.Model):
     """An LSTM over one-hot symbols whose initial state can be a noise pair (chapters 7 and 8).
 
@@ -104,9 +111,7 @@ class SequenceGenerator(keras.Model):
         For a generator without noise this is the exact log-probability with which
         :meth:`sample_tokens` at temperature 1 draws ``tokens``.
         """
-        logits = self.teacher_forced_logits(tokens)
-        per_symbol = tf.nn.sparse_softmax_cross_entropy_with_logits(tokens, logits)
-        return -tf.reduce_sum(per_symbol, axis=-1)
+        return sequence_log_prob(tokens, self.teacher_forced_logits(tokens))
 
     def generate(
         self,

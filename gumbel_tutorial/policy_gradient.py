@@ -8,7 +8,9 @@ generator follows the score-function gradient of chapter 1 instead,
     grad E[a(s)] = E[(a(s) - b) grad log q(s)],
 
 where ``a(s)`` is the discriminator's logit for the string (the paper's generator objective, so
-both GANs of the book climb the same objective) and ``b`` a baseline.
+both GANs of the book climb the same objective) and ``b`` a baseline: a moving average of past
+rewards, or the leave-one-out mean of the other strings in the batch (Kool et al., 2019). An
+optional entropy bonus (Williams and Peng, 1991) keeps the generator from settling on a few strings.
 """
 
 from __future__ import annotations
@@ -24,12 +26,12 @@ from .adversarial import AdversarialConfig, AdversarialTrainer
 from .checks import check_choice, check_interval, check_learning_rate, check_positive_int
 from .losses import discriminator_loss
 from .mle import MaximumLikelihood
-from .models import SequenceGenerator
-from .runtime import tf
+from .models import SequenceGenerator, sequence_log_prob
+from .runtime import tf, tfd
 from .seeds import derive_seed
 
-Baseline = Literal["moving_average", "none"]
-BASELINES = ("moving_average", "none")
+Baseline = Literal["moving_average", "leave_one_out", "none"]
+BASELINES = ("moving_average", "leave_one_out", "none")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,7 +39,10 @@ class PolicyGradientConfig(AdversarialConfig):
     """Settings of one REINFORCE sequence-GAN run, sized like chapter 8's GAN (chapter 10).
 
     ``baseline="moving_average"`` subtracts an exponential moving average (decay
-    ``baseline_decay``) of past batches' mean reward; ``"none"`` subtracts nothing.
+    ``baseline_decay``) of past batches' mean reward; ``"leave_one_out"`` subtracts from each
+    string's reward the mean reward of the batch's other strings; ``"none"`` subtracts nothing.
+    ``entropy_bonus`` weighs the entropy of each next-symbol distribution along the sampled
+    strings, added to the generator's objective (0 adds nothing).
     ``pretrain_steps`` steps of maximum likelihood (chapter 7, learning rate
     ``pretrain_learning_rate``) come before the adversarial iterations, as in SeqGAN; 0 skips them.
     """
@@ -46,9 +51,13 @@ class PolicyGradientConfig(AdversarialConfig):
     baseline_decay: float = 0.99
     pretrain_steps: int = 0
     pretrain_learning_rate: float = 3e-3
+    entropy_bonus: float = 0.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        check_interval(self.entropy_bonus, "entropy_bonus", 0.0, float("inf"), closed="left")
+        if self.baseline == "leave_one_out" and self.batch_size < 2:
+            raise ValueError(f"batch_size must be at least 2 for a leave-one-out baseline, got {self.batch_size}")
         check_learning_rate(self.pretrain_learning_rate, "pretrain_learning_rate")
         check_choice(self.baseline, "baseline", BASELINES)
         check_interval(self.baseline_decay, "baseline_decay", 0.0, 1.0, closed="left")
@@ -63,8 +72,9 @@ class PolicyGradientGAN(AdversarialTrainer):
     Each iteration draws real strings and generated strings, updates the discriminator on binary
     cross-entropy (one-hot vectors on both sides), and then updates the generator on the
     surrogate ``-mean((a(s) - b) log q(s))``, whose gradient is the score-function estimate of
-    ``grad E[a(s)]``; the rewards ``a(s)`` are the logits the discriminator gave the generated
-    strings in its own update.
+    ``grad E[a(s)]``, minus ``entropy_bonus`` times the mean summed entropy of the next-symbol
+    distributions along the strings; the rewards ``a(s)`` are the logits the discriminator gave
+    the generated strings in its own update.
     """
 
     history_keys = ("d_loss", "g_loss", "d_real", "d_fake", "reward", "baseline")
@@ -116,11 +126,15 @@ class PolicyGradientGAN(AdversarialTrainer):
             d_loss = discriminator_loss(real_logits, fake_logits)
         self.d_optimizer.apply(d_tape.gradient(d_loss, d_vars), d_vars)
         reward = tf.reshape(fake_logits, [-1])  # a(s), the paper's generator objective
-        advantage = reward - self.baseline if cfg.baseline == "moving_average" else reward
+        baseline = self._baseline_values(reward)
+        advantage = reward - baseline
         g_vars = self.generator.trainable_variables
         with tf.GradientTape() as g_tape:
-            log_q = self.generator.log_prob(tokens)
-            g_loss = -tf.reduce_mean(tf.stop_gradient(advantage) * log_q)
+            logits = self.generator.teacher_forced_logits(tokens)
+            g_loss = -tf.reduce_mean(tf.stop_gradient(advantage) * sequence_log_prob(tokens, logits))
+            if cfg.entropy_bonus > 0:
+                entropy = tfd.Categorical(logits=logits).entropy()  # [batch, length]
+                g_loss -= cfg.entropy_bonus * tf.reduce_mean(tf.reduce_sum(entropy, axis=-1))
         self.g_optimizer.apply(g_tape.gradient(g_loss, g_vars), g_vars)
         if cfg.baseline == "moving_average":
             decay = cfg.baseline_decay
@@ -130,8 +144,19 @@ class PolicyGradientGAN(AdversarialTrainer):
         self.step.assign_add(1)
         return self._record(
             d_loss, g_loss, real_logits, fake_logits,
-            reward=tf.reduce_mean(reward), baseline=tf.identity(self.baseline),
+            reward=tf.reduce_mean(reward),
+            baseline=tf.identity(self.baseline) if cfg.baseline == "moving_average" else tf.reduce_mean(baseline),
         )
+
+    def _baseline_values(self, reward: tf.Tensor) -> tf.Tensor:
+        """What each string's reward is compared with: the moving average, the mean of the other
+        strings' rewards (leave-one-out), or 0."""
+        if self.config.baseline == "moving_average":
+            return tf.broadcast_to(self.baseline, tf.shape(reward))
+        if self.config.baseline == "leave_one_out":
+            count = tf.cast(tf.size(reward), reward.dtype)
+            return (tf.reduce_sum(reward) - reward) / (count - 1.0)
+        return tf.zeros_like(reward)
 
     def sample_strings(self, n: int, seed: int = 0) -> list[str]:
         """``n`` strings drawn from the generator (chapter 10)."""

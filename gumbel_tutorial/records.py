@@ -74,11 +74,17 @@ def write_json(path: pathlib.Path, value: Any) -> None:
 MLE_SETTINGS = ("iterations", "hidden_size", "batch_size", "learning_rate", "length", "dataset_size", "data_seed")
 
 
+LATER_SETTINGS: dict[str, Any] = {"entropy_bonus": 0.0}
+"""Settings added after runs were stored, with the default those runs trained with; a record leaves
+them out at that default, so the stored runs keep matching their fingerprints."""
+
+
 def _config_record(name: str, config: GANConfig | PolicyGradientConfig) -> dict[str, Any]:
     """The settings that a variant actually uses (the MLE model has no temperatures or losses)."""
     record = dataclasses.asdict(config)
     if VARIANTS[name].adversarial:
-        return record
+        return {key: value for key, value in record.items()
+                if key not in LATER_SETTINGS or value != LATER_SETTINGS[key]}
     return {key: record[key] for key in MLE_SETTINGS}
 
 

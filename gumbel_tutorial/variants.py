@@ -87,8 +87,33 @@ VARIANTS["pg_pretrained"] = Variant(
     "REINFORCE GAN after 2,000 steps of maximum-likelihood pre-training (SeqGAN)",
     lambda n: PolicyGradientConfig(iterations=n, pretrain_steps=PRETRAIN_STEPS),
 )
+PG_SETTINGS: dict[str, dict[str, Any]] = {
+    "pg-loo": {"baseline": "leave_one_out"},
+    "pg-ent03": {"entropy_bonus": 0.03},
+    "pg-loo-ent01": {"baseline": "leave_one_out", "entropy_bonus": 0.01},
+    "pg-loo-ent03": {"baseline": "leave_one_out", "entropy_bonus": 0.03},
+    "pg-loo-ent1": {"baseline": "leave_one_out", "entropy_bonus": 0.1},
+    "pg-loo-lr5e-4": {"baseline": "leave_one_out", "learning_rate": 5e-4},
+    "pg-loo-ent03-lr5e-4": {"baseline": "leave_one_out", "entropy_bonus": 0.03, "learning_rate": 5e-4},
+}
+"""REINFORCE settings explored at 5,000 iterations beside ``pg`` (chapter 10): the leave-one-out
+baseline, entropy bonuses of 0.01, 0.03 and 0.1, and a smaller learning rate."""
+
+
+def _policy_gradient(settings: dict[str, Any], pretrain_steps: int = 0) -> Callable[[int], PolicyGradientConfig]:
+    return lambda n: PolicyGradientConfig(iterations=n, pretrain_steps=pretrain_steps, **settings)
+
+
+for _name, _settings in PG_SETTINGS.items():
+    _text = ", ".join(f"{key} {value}" for key, value in _settings.items())
+    VARIANTS[_name] = Variant(f"REINFORCE GAN with {_text}", _policy_gradient(_settings))
+    VARIANTS[f"{_name}_pretrained"] = Variant(
+        f"REINFORCE GAN with {_text}, after 2,000 steps of maximum-likelihood pre-training",
+        _policy_gradient(_settings, PRETRAIN_STEPS),
+    )
 PAPER_VARIANTS = ("mle", "a", "b", "c", "d")
 POLICY_GRADIENT_VARIANTS = ("pg", "pg_pretrained")
+PG_EXPLORED_VARIANTS = ("pg", *PG_SETTINGS)
 EXPLORED_VARIANTS = ("hard", "hard_cold", "st", "st_mb", "sharp_cold", "hard_mb_cold", "ours")
 ABLATION_VARIANTS = tuple(f"{sign}{key}" for sign in ("a+", "ours-") for key in OURS_CHANGES)
 
