@@ -95,9 +95,12 @@ PG_SETTINGS: dict[str, dict[str, Any]] = {
     "pg-loo-ent1": {"baseline": "leave_one_out", "entropy_bonus": 0.1},
     "pg-loo-lr5e-4": {"baseline": "leave_one_out", "learning_rate": 5e-4},
     "pg-loo-ent03-lr5e-4": {"baseline": "leave_one_out", "entropy_bonus": 0.03, "learning_rate": 5e-4},
+    "pg-loo-ent3": {"baseline": "leave_one_out", "entropy_bonus": 0.3},
+    "pg-loo-ent10": {"baseline": "leave_one_out", "entropy_bonus": 1.0},
 }
 """REINFORCE settings explored at 5,000 iterations beside ``pg`` (chapter 10): the leave-one-out
-baseline, entropy bonuses of 0.01, 0.03 and 0.1, and a smaller learning rate."""
+baseline, entropy bonuses from 0.01 to 1 (``ent01`` is 0.01, ``ent1`` 0.1, ``ent10`` 1.0), and a
+smaller learning rate."""
 
 
 def _policy_gradient(settings: dict[str, Any], pretrain_steps: int = 0) -> Callable[[int], PolicyGradientConfig]:
