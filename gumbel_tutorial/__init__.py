@@ -4,8 +4,9 @@ Importing the package imports TensorFlow quietly (see :mod:`gumbel_tutorial.runt
 follow the chapters: ``seeds`` and ``estimators`` (1, 4), ``gumbel`` and ``stats`` (2),
 ``schedules`` and ``plotting`` (3), ``losses``, ``toy_gan`` and ``toy_lanes`` (5), ``grammar``
 and ``metrics`` (6), ``models``, ``loop``, ``checkpoints`` and ``mle`` (7), ``noise`` and ``gan``
-(8), ``variants``, ``experiments``, ``records``, ``reference`` and the command line ``python -m
-gumbel_tutorial`` (9), ``policy_gradient`` and ``gradient_draws`` (10); ``adversarial`` holds
+(8), ``variants``, ``experiments``, ``records``, ``reference``, ``truth``, ``perfect``,
+``decompose``, ``evaluation``, ``calibration`` and the command line ``python -m gumbel_tutorial``
+(9), ``policy_gradient`` and ``gradient_draws`` (10); ``adversarial`` holds
 what the GANs of chapters 8 and 10 share, and ``checks`` validates every argument. Within the
 sequence GAN, data flows one way: noise -> models -> losses -> step (``gan``, ``mle``) -> loop
 -> checkpoints/records.

@@ -1,11 +1,33 @@
 """The generator's gradient drawn many times at fixed parameters, one estimator at a time (chapter 10).
 
-Every estimator here targets the gradient of the same objective, ``E[a(s)]``: the discriminator's
-mean logit for the generator's strings. REINFORCE estimates it without bias from hard samples;
-the Gumbel-softmax estimators differentiate through relaxed samples instead, which is biased (the
-discriminator reads relaxed vectors, not one-hot ones) but usually far less noisy. Drawing each
-estimate many times at one set of parameters measures both: the spread of the draws around their
-mean, and how far that mean points from the unbiased one.
+The objective is ``E[a(s)]``, the discriminator's mean logit on one-hot strings ``s``; with
+minibatch features a string's logit also depends on the rest of its batch, and the objective is
+the batch's mean logit. What differs between the estimators is which random process draws the
+strings, and which objective they follow exactly:
+
+- ``reinforce``, ``reinforce_loo`` (a leave-one-out baseline): score-function estimates on
+  ``q_theta``, the generator that feeds back the one-hot symbol it drew. Both are unbiased for
+  ``E_q[a(s)]``.
+- ``gumbel_hard_feedback`` (``ours``) and ``straight_through`` also sample ``q_theta``: the
+  argmax of each relaxed vector is an exact sample of the step's softmax, and one-hot symbols are
+  fed back. ``gumbel_hard_feedback`` is the exact pathwise gradient of ``E[a(y)]`` for the relaxed
+  vectors ``y`` it produces, so it is biased for ``E_q[a(s)]`` only because the discriminator
+  reads ``y`` in place of ``one_hot(s)``; straight-through is biased by its backward pass.
+- ``gumbel_relaxed`` (the paper) feeds the relaxed vectors back into the LSTM: its strings
+  ``s = argmax(y)`` come from another process than ``q_theta``. It is the exact pathwise
+  gradient of ``E[a(y)]`` under that process.
+- ``reinforce_relaxed_process`` samples that same relaxed-feedback process and estimates, without
+  bias, the gradient of ``E[a(one_hot(argmax y))]`` under it, the one-hot objective of the process
+  ``gumbel_relaxed`` samples: a score-function estimate with the density of the relaxed path,
+  ``sum_t log Concrete(y_t | logits_t(y_<t), tau)``, and a leave-one-out baseline.
+
+A generator with a noise input (``noise="hidden_and_cell"`` or ``"hidden_only"``) draws ``z``
+for its initial state from the first part of the seed that draws its symbols, and ``z`` does
+not depend on the parameters. The score-function estimators therefore use ``log q(s | z)``,
+computed from the same ``z`` that sampled ``s``, which keeps them unbiased for ``E_z E_q[a]``.
+
+Drawing each estimate many times at one set of parameters measures both the spread of the draws
+around their mean and how far that mean points from an unbiased reference.
 """
 
 from __future__ import annotations
@@ -16,13 +38,110 @@ from typing import Any
 import numpy as np
 
 from .checks import check_choice, check_positive_int, check_temperature
-from .models import SequenceDiscriminator, SequenceGenerator
-from .runtime import tf
+from .models import SequenceDiscriminator, SequenceGenerator, sequence_log_prob
+from .runtime import tf, tfd, tfp
 from .seeds import check_root, derive_seed
 
-ESTIMATORS = ("reinforce", "reinforce_loo", "gumbel_relaxed", "gumbel_hard_feedback", "straight_through")
+ESTIMATORS = (
+    "reinforce", "reinforce_loo", "gumbel_relaxed", "gumbel_hard_feedback", "straight_through",
+    "reinforce_relaxed_process",
+)
 """REINFORCE without and with a leave-one-out baseline; Gumbel-softmax with relaxed feedback
-(the paper), with hard feedback (``ours``), and straight-through one-hot outputs."""
+(the paper), with hard feedback (``ours``), and straight-through one-hot outputs; and
+leave-one-out REINFORCE on the relaxed-feedback process that ``gumbel_relaxed`` samples."""
+
+SAMPLED_PROCESS = {
+    "reinforce": "q_theta",
+    "reinforce_loo": "q_theta",
+    "gumbel_relaxed": "relaxed_feedback",
+    "gumbel_hard_feedback": "q_theta",
+    "straight_through": "q_theta",
+    "reinforce_relaxed_process": "relaxed_feedback",
+}
+"""The process whose strings each estimator draws: ``q_theta`` (one-hot feedback) or the
+relaxed-feedback process of ``generate(feedback="relaxed")``."""
+
+
+def noise_seed(generator: SequenceGenerator, seed: Any) -> tf.Tensor:
+    """The part of a stateless ``seed`` that draws the generator's initial noise ``z`` (chapter 10).
+
+    :meth:`SequenceGenerator.sample_tokens` and :meth:`SequenceGenerator.generate` split their seed
+    into ``length + 1`` parts and draw ``z`` with the first; teacher forcing with this seed
+    reproduces the ``z`` of every string of the batch.
+    """
+    return tfp.random.split_seed(seed, n=generator.length + 1)[0]
+
+
+def conditional_log_prob(generator: SequenceGenerator, tokens: tf.Tensor, seed: Any) -> tf.Tensor:
+    """``log q(s | z)`` ``[batch]`` of strings that ``generator.sample_tokens(batch, seed)`` drew,
+    with the noise ``z`` that drew them (chapter 10). Without a noise input it is ``log q(s)``."""
+    logits = generator.teacher_forced_logits(tokens, seed=noise_seed(generator, seed))
+    return sequence_log_prob(tokens, logits)
+
+
+def relaxed_path(
+    generator: SequenceGenerator, batch_size: int, temperature: Any, seed: Any,
+) -> tuple[tf.Tensor, tf.Tensor]:
+    """Sample the relaxed-feedback process and return ``(log_y, log_density)`` (chapter 10).
+
+    ``log_y`` ``[batch, length, vocab]`` are the logarithms of the relaxed vectors that
+    ``generate(batch_size, temperature, seed, feedback="relaxed")`` returns (the same noise, so the
+    same vectors), drawn without a gradient. ``log_density`` ``[batch]`` is
+    ``sum_t log ExpConcrete(log y_t | logits_t(y_<t, z), temperature)``, differentiable with
+    respect to the generator: the score of the sampled path. The density of ``log y`` and that of
+    ``y`` differ by ``-sum log y``, which does not depend on the parameters, so either gives the
+    same score.
+    """
+    init_seed, *step_seeds = tfp.random.split_seed(seed, n=generator.length + 1)
+    state = generator.initial_state(batch_size, init_seed)
+    inputs = tf.zeros(tf.stack([batch_size, generator.vocab_size]))
+    log_vectors, log_density = [], 0.0
+    temperature = tf.cast(temperature, tf.float32)
+    for t in range(generator.length):
+        logits, state = generator.step(inputs, state)
+        log_y = tf.stop_gradient(tfd.ExpRelaxedOneHotCategorical(
+            temperature, logits=tf.stop_gradient(logits)).sample(seed=step_seeds[t]))
+        log_density += tfd.ExpRelaxedOneHotCategorical(temperature, logits=logits).log_prob(log_y)
+        log_vectors.append(log_y)
+        inputs = tf.exp(log_y)  # a constant: the path is fixed, only its density moves
+    return tf.stack(log_vectors, axis=1), log_density
+
+
+def _others(batch_size: int) -> tf.Tensor:
+    """``[batch, batch - 1]``: row ``j`` lists every index of the batch but ``j``."""
+    columns = tf.range(batch_size - 1)[None, :]
+    return columns + tf.cast(columns >= tf.range(batch_size)[:, None], tf.int32)
+
+
+def advantages(
+    discriminator: SequenceDiscriminator, one_hots: tf.Tensor, leave_one_out: bool,
+) -> tf.Tensor:
+    """Each string's weight ``[batch]`` in a score-function estimate of ``E[a]`` (chapter 10).
+
+    Without minibatch features: the logit ``a(s_j)``, minus the mean logit of the other strings
+    if ``leave_one_out``. With them, ``a(s_i)`` depends on every string of the batch, and
+    weighting ``log q(s_j)`` by ``a(s_j)`` alone would miss the effect of ``s_j`` on the others'
+    logits. With ``T`` the batch's summed logit and ``T_j`` that of the batch without ``s_j`` (its
+    features recomputed without it), the weight is ``T - T_j`` (``T - T_j * m / (m - 1)`` with
+    ``leave_one_out``): ``T_j`` does not depend on ``s_j``, so both stay unbiased, and without
+    minibatch features they equal the two weights above.
+    """
+    batch_size = one_hots.shape[0]
+    if not discriminator.minibatch_features:
+        reward = discriminator(one_hots)
+        if leave_one_out:
+            reward -= (tf.reduce_sum(reward) - reward) / (batch_size - 1)
+        return tf.stop_gradient(reward)
+    encoded = discriminator.encode(one_hots)
+    total = tf.reduce_sum(discriminator.score(encoded, one_hots))
+
+    def total_without(indices: tf.Tensor) -> tf.Tensor:
+        kept = tf.gather(one_hots, indices)
+        return tf.reduce_sum(discriminator.score(tf.gather(encoded, indices), kept))
+
+    totals_without = tf.vectorized_map(total_without, _others(batch_size))
+    scale = batch_size / (batch_size - 1) if leave_one_out else 1.0
+    return tf.stop_gradient(total - scale * totals_without)
 
 
 def _surrogate(
@@ -30,12 +149,15 @@ def _surrogate(
     batch_size: int, seed: tf.Tensor, temperature: float,
 ) -> tf.Tensor:
     """A scalar whose gradient with respect to the generator is one draw of ``estimator``."""
+    if estimator == "reinforce_relaxed_process":
+        log_vectors, log_density = relaxed_path(generator, batch_size, temperature, seed)
+        one_hots = tf.one_hot(tf.argmax(log_vectors, axis=-1), generator.vocab_size)
+        return tf.reduce_mean(advantages(discriminator, one_hots, True) * log_density)
     if estimator.startswith("reinforce"):
         tokens = generator.sample_tokens(batch_size, seed=seed)
-        reward = tf.stop_gradient(discriminator(tf.one_hot(tokens, generator.vocab_size)))
-        if estimator == "reinforce_loo":
-            reward -= (tf.reduce_sum(reward) - reward) / (batch_size - 1)
-        return tf.reduce_mean(reward * generator.log_prob(tokens))
+        weight = advantages(discriminator, tf.one_hot(tokens, generator.vocab_size),
+                            estimator == "reinforce_loo")
+        return tf.reduce_mean(weight * conditional_log_prob(generator, tokens, seed))
     vectors = generator.generate(
         batch_size, temperature, seed=seed,
         feedback="relaxed" if estimator == "gumbel_relaxed" else "hard",
@@ -54,19 +176,22 @@ def gradient_draws(
     seed: int = 0,
 ) -> list[np.ndarray]:
     """``draws`` independent estimates of the gradient of ``E[a(s)]``, each from ``batch_size``
-    samples; one array ``[draws, *shape]`` per trainable variable of ``generator``.
+    samples; one array ``[draws, *shape]`` per trainable variable of ``generator`` (chapter 10).
 
-    ``temperature`` is the Gumbel-softmax temperature (REINFORCE samples at 1). The generator must
-    have no noise input (``noise="none"``), so that every estimator sees the same distribution.
+    ``temperature`` is the Gumbel-softmax temperature of the relaxed estimators and of the process
+    that ``reinforce_relaxed_process`` samples (REINFORCE on ``q_theta`` samples at 1). A
+    generator with a noise input is handled as the module's docstring says; see
+    :data:`SAMPLED_PROCESS` for the process each estimator draws from.
     """
     check_choice(estimator, "estimator", ESTIMATORS)
     draws = check_positive_int(draws, "draws")
     batch_size = check_positive_int(batch_size, "batch_size")
-    if estimator == "reinforce_loo" and batch_size < 2:
+    if estimator in ("reinforce_loo", "reinforce_relaxed_process") and batch_size < 2:
         raise ValueError(f"batch_size must be >= 2 for a leave-one-out baseline, got {batch_size}")
+    if estimator.startswith("reinforce") and discriminator.minibatch_features and batch_size < 2:
+        raise ValueError(
+            f"batch_size must be >= 2 for a discriminator with minibatch features, got {batch_size}")
     check_temperature(temperature)
-    if generator.noise != "none":
-        raise ValueError(f"generator must have noise='none' to compare estimators, got {generator.noise!r}")
     root = derive_seed(check_root(seed, "seed"), "stateless")
     variables = generator.trainable_variables
 
@@ -87,13 +212,18 @@ class DrawSummary:
 
     ``variance``: the summed per-entry variance of one draw; ``mean_norm``: the norm of the mean
     draw; ``cosine``: the mean cosine between a single draw and the mean of all draws (1 when every
-    draw points the same way); ``cosine_to``: the cosine between this mean and a reference mean.
+    draw points the same way); ``cosine_to``: the cosine between this mean and a reference mean;
+    ``snr``: the signal-to-noise ratio of one draw, ``|E g|^2 / variance``, with ``|E g|^2``
+    estimated without bias as ``mean_norm**2 - variance / n`` (the squared norm of a mean of ``n``
+    draws is longer by that much on average; the estimate is near 0, or below, when the mean is
+    mostly noise).
     """
 
     variance: float
     mean_norm: float
     cosine: float
     cosine_to: float
+    snr: float
 
 
 def summarize(draws: np.ndarray, reference_mean: Any = None) -> DrawSummary:
@@ -107,9 +237,12 @@ def summarize(draws: np.ndarray, reference_mean: Any = None) -> DrawSummary:
         return (a @ b) / np.maximum(np.linalg.norm(a, axis=-1) * np.linalg.norm(b), 1e-300)
 
     reference = np.asarray(reference_mean, dtype=np.float64).reshape(-1) if reference_mean is not None else mean
+    variance = float(flat.var(axis=0, ddof=1).sum())
+    signal = float(mean @ mean) - variance / len(flat)
     return DrawSummary(
-        variance=float(flat.var(axis=0, ddof=1).sum()),
+        variance=variance,
         mean_norm=float(np.linalg.norm(mean)),
         cosine=float(cosine(flat, mean).mean()),
         cosine_to=float(cosine(mean, reference)),
+        snr=signal / variance if variance > 0 else float("inf"),
     )

@@ -23,22 +23,24 @@ The total-variation distance of two distributions ``p`` and ``q`` on the same fi
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
-from .checks import check_positive_int
-from .grammar import MAX_LEN, OPERATORS, PAD, VOCAB, decode, default_operator_probs, is_valid, pad
+from .checks import check_positive_int, check_temperature
+from .grammar import MAX_LEN, PAD, VOCAB, decode, encode, is_valid
+from .models import SequenceGenerator
+from .runtime import tf
 from .stats import total_variation
+from .truth import true_distribution, true_probability  # noqa: F401 (metrics.true_probability)
 
 METRIC_NAMES: tuple[str, ...] = ("valid", "unique", "novel", "length_tv", "symbol_tv")
 """The keys of :func:`evaluate`, in order."""
 
 
-def _as_strings(samples: Any, name: str = "samples", allow_empty: bool = False) -> list[str]:
+def as_strings(samples: Any, name: str = "samples", allow_empty: bool = False) -> list[str]:
     """A list of strings from strings or from an integer index array; empty raises ``ValueError``."""
     if isinstance(samples, str):
         raise TypeError(f"{name} must be a sequence of strings, not a single string ({samples!r})")
@@ -58,13 +60,13 @@ def _as_strings(samples: Any, name: str = "samples", allow_empty: bool = False) 
 
 def fraction_valid(samples: Iterable[str]) -> float:
     """The fraction of samples that are valid sentences plus padding (chapter 6)."""
-    items = _as_strings(samples)
+    items = as_strings(samples)
     return sum(is_valid(s) for s in items) / len(items)
 
 
 def fraction_unique(samples: Iterable[str]) -> float:
     """The number of distinct samples divided by the number of samples (chapter 6)."""
-    items = _as_strings(samples)
+    items = as_strings(samples)
     return len(set(items)) / len(items)
 
 
@@ -73,15 +75,15 @@ def fraction_novel(samples: Iterable[str], training: Iterable[str]) -> float:
 
     Computed over all samples, valid or not; see :func:`fraction_valid_novel`.
     """
-    items = _as_strings(samples)
-    seen = set(_as_strings(training, "training", allow_empty=True))
+    items = as_strings(samples)
+    seen = set(as_strings(training, "training", allow_empty=True))
     return sum(s not in seen for s in items) / len(items)
 
 
 def fraction_valid_novel(samples: Iterable[str], training: Iterable[str]) -> float:
     """The fraction of all samples that are valid and not in ``training`` (chapter 6)."""
-    items = _as_strings(samples)
-    seen = set(_as_strings(training, "training", allow_empty=True))
+    items = as_strings(samples)
+    seen = set(as_strings(training, "training", allow_empty=True))
     return sum(is_valid(s) and s not in seen for s in items) / len(items)
 
 
@@ -90,7 +92,7 @@ def length_distribution(samples: Iterable[str], max_len: int | None = None) -> n
 
     ``max_len`` defaults to the longest string in ``samples``.
     """
-    items = _as_strings(samples)
+    items = as_strings(samples)
     lengths = np.array([len(s.rstrip(PAD)) for s in items], dtype=np.int64)
     top = max(len(s) for s in items) if max_len is None else max_len
     if isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 0:
@@ -105,7 +107,7 @@ def symbol_distribution(samples: Iterable[str]) -> np.ndarray:
 
     A symbol outside the vocabulary raises ``ValueError`` naming the string.
     """
-    items = _as_strings(samples)
+    items = as_strings(samples)
     counts: Counter[str] = Counter()
     for s in items:
         counts.update(s)
@@ -121,16 +123,16 @@ def symbol_distribution(samples: Iterable[str]) -> np.ndarray:
 
 def length_tv(samples: Iterable[str], reference: Iterable[str]) -> float:
     """Total-variation distance between the length distributions of samples and reference (chapter 6)."""
-    items = _as_strings(samples)
-    ref = _as_strings(reference, "reference")
+    items = as_strings(samples)
+    ref = as_strings(reference, "reference")
     top = max(max(len(s) for s in items), max(len(s) for s in ref))
     return total_variation(length_distribution(items, top), length_distribution(ref, top))
 
 
 def symbol_tv(samples: Iterable[str], reference: Iterable[str]) -> float:
     """Total-variation distance between the symbol distributions of samples and reference (chapter 6)."""
-    items = _as_strings(samples)
-    ref = _as_strings(reference, "reference")
+    items = as_strings(samples)
+    ref = as_strings(reference, "reference")
     return total_variation(symbol_distribution(items), symbol_distribution(ref))
 
 
@@ -139,8 +141,8 @@ def evaluate(samples: Iterable[str], training: Iterable[str]) -> dict[str, float
 
     ``training`` is both the set for novelty and the reference for the two distances.
     """
-    items = _as_strings(samples)
-    ref = _as_strings(training, "training")
+    items = as_strings(samples)
+    ref = as_strings(training, "training")
     return {
         "valid": float(fraction_valid(items)),
         "unique": float(fraction_unique(items)),
@@ -150,38 +152,8 @@ def evaluate(samples: Iterable[str], training: Iterable[str]) -> dict[str, float
     }
 
 
-# The true distribution (chapter 9). ``sample_dataset`` draws the operator count k uniformly from
-# 0..K and each of the k operators uniformly from + - * /. Every tree shape with the same operators
-# reads as the same string, so a valid string with k operators has probability 4**-k / (K + 1).
-
 DISTRIBUTION_METRICS: tuple[str, ...] = ("valid_mass", "true_tv", "coverage")
 """The keys of :func:`distribution_metrics`, in order."""
-
-
-def true_probability(s: str, length: int = MAX_LEN) -> float:
-    """The probability that :func:`~gumbel_tutorial.grammar.sample_dataset` draws ``s`` (chapter 9).
-
-    ``s`` must have exactly ``length`` symbols; an invalid string has probability 0.
-    """
-    length = check_positive_int(length, "length")
-    if not isinstance(s, str) or len(s) != length:
-        raise ValueError(f"s must be a str of {length} symbols, got {s!r}")
-    if not is_valid(s):
-        return 0.0
-    operators = len(s.rstrip(PAD)) // 2
-    return float(default_operator_probs(length)[operators] * len(OPERATORS) ** -operators)
-
-
-def true_distribution(length: int = MAX_LEN) -> dict[str, float]:
-    """Every valid padded string of ``length`` symbols with its true probability (chapter 9)."""
-    length = check_positive_int(length, "length")
-    probs = default_operator_probs(length)
-    table = {}
-    for k, p_k in enumerate(probs):
-        for ops in itertools.product(OPERATORS, repeat=k):
-            sentence = "x" + "".join(op + "x" for op in ops)
-            table[pad(sentence, length)] = float(p_k) * len(OPERATORS) ** -k
-    return table
 
 
 def distribution_metrics(samples: Iterable[str], length: int = MAX_LEN) -> dict[str, float]:
@@ -195,7 +167,7 @@ def distribution_metrics(samples: Iterable[str], length: int = MAX_LEN) -> dict[
 
     Each sample must have exactly ``length`` symbols.
     """
-    items = _as_strings(samples)
+    items = as_strings(samples)
     truth = true_distribution(length)
     bad = next((s for s in items if len(s) != length), None)
     if bad is not None:
@@ -211,25 +183,52 @@ def distribution_metrics(samples: Iterable[str], length: int = MAX_LEN) -> dict[
     }
 
 
-def expected_unique(n: int, length: int = MAX_LEN) -> float:
-    """The expected :func:`fraction_unique` of ``n`` draws from the true distribution (chapter 9).
+# Exact metrics (chapter 9). A generator that feeds back its own one-hot symbols
+# (SequenceGenerator.sample_tokens) gives every string s the probability q(s) = prod_t
+# softmax(logits_t)[s_t] under teacher forcing, so q of all 1,365 valid strings comes from one
+# batched call; whatever q puts elsewhere is on invalid strings.
 
-    A string of probability ``p`` appears at least once with probability ``1 - (1 - p)**n``.
+EXACT_METRICS: tuple[str, ...] = ("valid_mass", "true_tv", "kl_p_q", "cross_entropy", "nll_oracle")
+"""The keys of :func:`exact_metrics`, in order."""
+
+
+def string_probabilities(generator: SequenceGenerator, strings: Iterable[str],
+                         temperature: float = 1.0) -> np.ndarray:
+    """The exact probability ``q(s)`` with which :meth:`~SequenceGenerator.sample_tokens` at
+    ``temperature`` draws each string, by teacher forcing in one batched call (chapter 9).
+
+    Only a generator without a noise input has a tractable q (its strings' probability would be
+    an integral over the noise); any other raises ``ValueError``.
     """
-    n = check_positive_int(n, "n")
-    return float(sum(1.0 - (1.0 - p) ** n for p in true_distribution(length).values()) / n)
+    if generator.noise != "none":
+        raise ValueError(f"generator must have noise='none' for an exact q(s), got noise={generator.noise!r}: "
+                         "its q integrates over the noise; compare samples with perfect@n instead")
+    temperature = check_temperature(temperature)
+    tokens = tf.constant(encode(as_strings(strings, "strings"), generator.length))
+    logits = generator.teacher_forced_logits(tokens) / temperature
+    log_q = tf.reduce_sum(tf.gather(tf.nn.log_softmax(logits), tokens, batch_dims=2), axis=-1)
+    return np.exp(log_q.numpy().astype(np.float64))
 
 
-def distinct_count_moments(n: int, length: int = MAX_LEN) -> tuple[float, float]:
-    """The mean and standard deviation of the number of distinct strings among ``n`` draws from
-    the true distribution (chapter 6).
+def exact_metrics(generator: SequenceGenerator, temperature: float = 1.0) -> dict[str, float]:
+    """Distances between the generator's string distribution q and the true p, with no sampling
+    error (chapter 9).
 
-    String ``s`` appears with probability ``q_s = 1 - (1 - p_s)**n``; two strings ``s != t``
-    both appear with covariance ``(1 - p_s - p_t)**n - (1 - p_s)**n (1 - p_t)**n``.
+    q is the distribution of :meth:`~SequenceGenerator.sample_tokens` (one-hot feedback) at
+    ``temperature`` (:func:`string_probabilities`). ``valid_mass`` is q's mass on the grammar's
+    strings, ``true_tv`` the total variation ``(sum_valid |q - p| + 1 - valid_mass) / 2``,
+    ``kl_p_q`` is ``KL(p || q)`` and ``cross_entropy`` ``-E_p[log q]`` (in nats; Texygen's
+    NLL-test with p as the oracle), and ``nll_oracle`` the mean ``-log p`` of q's valid strings.
     """
-    n = check_positive_int(n, "n")
-    p = np.array(list(true_distribution(length).values()))
-    missing = (1.0 - p) ** n
-    covariance = (1.0 - p[:, None] - p[None, :]) ** n - np.outer(missing, missing)
-    np.fill_diagonal(covariance, missing * (1.0 - missing))
-    return float(np.sum(1.0 - missing)), float(np.sqrt(covariance.sum()))
+    truth = true_distribution(generator.length)
+    p = np.array(list(truth.values()))
+    q = string_probabilities(generator, list(truth), temperature)
+    valid_mass = float(np.sum(q))
+    log_q = np.log(np.maximum(q, np.finfo(np.float64).tiny))
+    return {
+        "valid_mass": valid_mass,
+        "true_tv": float(0.5 * (np.sum(np.abs(q - p)) + 1.0 - valid_mass)),
+        "kl_p_q": float(np.sum(p * (np.log(p) - log_q))),
+        "cross_entropy": float(-np.sum(p * log_q)),
+        "nll_oracle": float(np.sum(q * -np.log(p)) / valid_mass),
+    }

@@ -30,7 +30,7 @@ from .variants import VARIANTS
 SAMPLE_COUNT = 10_000
 """Generated strings kept per run; the exact distribution metrics use all of them."""
 METRIC_SAMPLES = 1_000
-"""The first this many samples give valid, unique and novel, the paper's sample size."""
+"""The first this many samples give valid, unique and novel (a common sample size in text-GAN papers)."""
 CODE_VERSION = 1
 """Bump when a change alters what training computes; runs made under another version re-run.
 ``tests/test_experiments.py`` holds a short run's losses and fails when they move."""

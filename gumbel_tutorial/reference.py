@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from . import grammar
+from . import decompose, grammar, metrics
 from .checks import check_positive_int, check_temperature
 from .models import SequenceGenerator
 from .records import SAMPLE_COUNT, evaluate_samples
@@ -35,7 +35,11 @@ def temperature_sweep(
     seed: int = 0,
     n: int = SAMPLE_COUNT,
 ) -> list[dict[str, Any]]:
-    """Chapter 9's metrics of ``n`` samples of ``generator`` at each sampling temperature.
+    """Chapter 9's metrics of ``n`` samples of ``generator`` at each sampling temperature, with
+    the exact metrics of that temperature's distribution (keys ``exact_<name>``, for a generator
+    without noise), the mean ``-log p`` of the valid samples (``nll_oracle``) and the coverage of
+    the first :data:`~.decompose.MATCHED_COUNT` valid samples (``coverage_matched``; ``None`` with
+    fewer valid samples).
 
     Each temperature divides the logits at every step (:meth:`SequenceGenerator.sample_tokens`);
     all temperatures use the same random stream, so they differ only by the temperature.
@@ -47,6 +51,11 @@ def temperature_sweep(
     stream = (derive_seed(seed, "samples"), 2)
     rows = []
     for temperature in temperatures:
-        tokens = generator.sample_tokens(n, seed=stream, temperature=temperature).numpy()
-        rows.append({"temperature": temperature, **evaluate_samples(grammar.decode(tokens), training)})
+        strings = grammar.decode(generator.sample_tokens(n, seed=stream, temperature=temperature).numpy())
+        exact = metrics.exact_metrics(generator, temperature) if generator.noise == "none" else {}
+        valid = sum(grammar.is_valid(s) for s in strings)
+        matched = decompose.coverage_at(strings, decompose.MATCHED_COUNT)[0] if valid >= decompose.MATCHED_COUNT else None
+        rows.append({"temperature": temperature, **evaluate_samples(strings, training),
+                     **{f"exact_{key}": value for key, value in exact.items()},
+                     "nll_oracle": decompose.decompose(strings)["nll_oracle"], "coverage_matched": matched})
     return rows

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy.special import logsumexp
 
 from gumbel_tutorial import grammar
 from gumbel_tutorial.models import SequenceGenerator
@@ -75,6 +76,11 @@ def test_pretraining_runs_once_and_a_resumed_run_skips_it(tmp_path):
         ({"pretrain_learning_rate": -1e-3}, "pretrain_learning_rate"),
         ({"iterations": 0}, "iterations"),
         ({"batch_size": "200"}, "batch_size"),
+        ({"entropy_bonus": -0.01}, "entropy_bonus"),
+        ({"entropy_bonus": math.nan}, "entropy_bonus"),
+        ({"entropy_bonus": math.inf}, "entropy_bonus"),
+        ({"entropy_bonus": "0.1"}, "entropy_bonus"),
+        ({"baseline": "leave_one_out", "batch_size": 1}, "batch_size"),
     ],
 )
 def test_bad_settings_name_themselves(changes, name):
@@ -82,9 +88,119 @@ def test_bad_settings_name_themselves(changes, name):
         PolicyGradientConfig(**changes)
 
 
+def test_the_edges_of_the_new_settings_are_allowed():
+    assert PolicyGradientConfig(baseline="leave_one_out", batch_size=2).batch_size == 2
+    assert PolicyGradientConfig(batch_size=1).baseline == "moving_average"  # one string is enough there
+    assert PolicyGradientConfig(entropy_bonus=0).entropy_bonus == 0
+    assert PolicyGradientConfig(entropy_bonus=5).entropy_bonus == 5
+
+
+def test_leave_one_out_baseline_is_the_mean_of_the_other_rewards():
+    gan = PolicyGradientGAN(small_config(iterations=1, baseline="leave_one_out", batch_size=4), seed=0)
+    reward = tf.constant([1.0, 2.0, 4.0, 9.0])  # sum 16: each baseline is (16 - r_i) / 3
+    np.testing.assert_allclose(gan._baseline_values(reward).numpy(), [5.0, 14 / 3, 4.0, 7 / 3], rtol=1e-6)
+    many = np.random.default_rng(0).normal(size=32).astype(np.float32)
+    baseline = gan._baseline_values(tf.constant(many)).numpy()
+    expected = [np.mean(np.delete(many, i)) for i in range(32)]  # leave string i out, average the rest
+    np.testing.assert_allclose(baseline, expected, rtol=1e-5, atol=1e-6)
+    # So the advantages are B / (B - 1) times the deviations from the batch mean, and sum to 0.
+    np.testing.assert_allclose(many - baseline, 32 / 31 * (many - many.mean()), rtol=1e-5, atol=1e-6)
+
+
+def test_the_other_baselines():
+    reward = tf.constant([1.0, 2.0, 4.0, 9.0])
+    none = PolicyGradientGAN(small_config(iterations=1, baseline="none", batch_size=4), seed=0)
+    np.testing.assert_array_equal(none._baseline_values(reward).numpy(), np.zeros(4))
+    moving = PolicyGradientGAN(small_config(iterations=1, batch_size=4), seed=0)
+    moving.baseline.assign(0.7)
+    np.testing.assert_array_equal(moving._baseline_values(reward).numpy(), np.full(4, 0.7, np.float32))
+
+
+def test_a_leave_one_out_step_records_the_mean_baseline():
+    gan = PolicyGradientGAN(small_config(iterations=2, baseline="leave_one_out"), seed=0)
+    for _ in range(2):
+        record = gan.train_step()
+        # The mean of the leave-one-out baselines is the mean reward itself.
+        assert float(record["baseline"]) == pytest.approx(float(record["reward"]), rel=1e-5, abs=1e-6)
+    assert float(gan.baseline.numpy()) == 0.0  # the moving average is left alone
+
+
+def mean_summed_entropy(logits: np.ndarray) -> float:
+    """The mean over strings of the summed entropy of each next-symbol distribution, in float64."""
+    logits = logits.astype(np.float64)
+    log_probs = logits - logsumexp(logits, axis=-1, keepdims=True)
+    return float(np.mean(np.sum(-np.exp(log_probs) * log_probs, axis=(-2, -1))))
+
+
+def test_the_entropy_bonus_lowers_the_generator_loss_by_bonus_times_the_entropy(monkeypatch):
+    """Two runs alike but for the bonus take the same first step up to the generator update: the
+    same strings, the same discriminator update and rewards. Their generator losses differ by
+    exactly -bonus times the mean summed entropy of the strings' next-symbol distributions, which
+    the untouched generator of a third run alike gives. The bonus also moves the generator, so
+    that the entropy of those distributions rises."""
+    drawn = []
+    sample_tokens = SequenceGenerator.sample_tokens
+
+    def recorded(self, *args, **kwargs):
+        drawn.append(sample_tokens(self, *args, **kwargs))
+        return drawn[-1]
+
+    monkeypatch.setattr(SequenceGenerator, "sample_tokens", recorded)
+    gans = {bonus: PolicyGradientGAN(small_config(iterations=1, entropy_bonus=bonus), seed=0)
+            for bonus in (0.0, 0.1, 100.0)}
+    records = {bonus: {key: float(value) for key, value in gan.train_step().items()} for bonus, gan in gans.items()}
+    assert len(drawn) == 3
+    for tokens in drawn[1:]:
+        np.testing.assert_array_equal(tokens.numpy(), drawn[0].numpy())
+    untouched = PolicyGradientGAN(small_config(iterations=1), seed=0).generator
+    entropy = mean_summed_entropy(untouched.teacher_forced_logits(drawn[0]).numpy())
+    assert 10.0 < entropy <= 12 * math.log(6)  # an untrained model: near the maximum, log 6 a symbol
+    for bonus in (0.1, 100.0):
+        for key in ("d_loss", "d_real", "d_fake", "reward", "baseline"):
+            assert records[bonus][key] == records[0.0][key], key
+        difference = records[bonus]["g_loss"] - records[0.0]["g_loss"]
+        assert difference == pytest.approx(-bonus * entropy, rel=1e-5), (bonus, records)
+        for a, b in zip(gans[bonus].discriminator.weights, gans[0.0].discriminator.weights, strict=True):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+    # The bonus reaches the gradient: a heavy one raises the entropy on these strings.
+    after = mean_summed_entropy(gans[100.0].generator.teacher_forced_logits(drawn[0]).numpy())
+    assert after > entropy
+
+
 def test_samples_are_grammar_strings_of_the_right_length():
     strings = PolicyGradientGAN(small_config(), seed=2).sample_strings(50, seed=3)
     assert len(strings) == 50 and all(len(s) == grammar.MAX_LEN for s in strings)
+
+
+def test_fingerprints_leave_out_a_later_setting_at_its_old_default():
+    """``entropy_bonus`` came after runs were stored: at 0 it stays out of the fingerprint, so the
+    stored pg runs keep theirs (these twelve settings, as they were recorded); set, it is in."""
+    from gumbel_tutorial.records import LATER_SETTINGS, fingerprint
+
+    assert LATER_SETTINGS == {"entropy_bonus": PolicyGradientConfig().entropy_bonus}
+    assert fingerprint("pg", 20_000, 0)["config"] == {
+        "iterations": 20_000, "hidden_size": 64, "batch_size": 200, "learning_rate": 0.001,
+        "minibatch_features": False, "length": 12, "dataset_size": 5_000, "data_seed": 0,
+        "baseline": "moving_average", "baseline_decay": 0.99, "pretrain_steps": 0, "pretrain_learning_rate": 0.003,
+    }
+    assert "entropy_bonus" not in fingerprint("pg_pretrained", 20_000, 0)["config"]
+    loo = fingerprint("pg-loo", 5_000, 0)["config"]
+    assert loo["baseline"] == "leave_one_out" and "entropy_bonus" not in loo
+    assert fingerprint("pg-loo-ent03", 5_000, 0)["config"]["entropy_bonus"] == 0.03
+    assert fingerprint("pg-loo-ent03", 5_000, 0) != fingerprint("pg-loo", 5_000, 0)
+
+
+def test_every_explored_setting_is_a_variant_with_and_without_pretraining():
+    from gumbel_tutorial.variants import PG_EXPLORED_VARIANTS, PG_SETTINGS, PRETRAIN_STEPS, VARIANTS
+
+    assert PG_EXPLORED_VARIANTS == ("pg", *PG_SETTINGS)
+    for name, settings in PG_SETTINGS.items():
+        for variant, steps in ((name, 0), (f"{name}_pretrained", PRETRAIN_STEPS)):
+            config = VARIANTS[variant].config(5_000)
+            assert isinstance(config, PolicyGradientConfig) and VARIANTS[variant].adversarial
+            assert config.iterations == 5_000 and config.pretrain_steps == steps
+            assert {key: getattr(config, key) for key in settings} == settings, variant
+            assert config == PolicyGradientConfig(iterations=5_000, pretrain_steps=steps, **settings)
 
 
 def test_reproduce_runs_the_policy_gradient_variants(tmp_path):

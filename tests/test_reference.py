@@ -1,13 +1,15 @@
 """The references of chapter 9: the perfect sampler, the temperature sweep, and the spread over seeds."""
 
 import math
+import pathlib
 
 import numpy as np
 import pytest
 
-from gumbel_tutorial import grammar, metrics
+from gumbel_tutorial import decompose, grammar, metrics, perfect
 from gumbel_tutorial.models import SequenceGenerator
-from gumbel_tutorial.records import load_runs
+from gumbel_tutorial.records import load_generator, load_runs
+from gumbel_tutorial.seeds import derive_seed
 from gumbel_tutorial.reference import perfect_sampler, perfect_sampler_metrics, temperature_sweep
 from gumbel_tutorial.stats import Spread
 
@@ -18,7 +20,7 @@ def test_the_perfect_sampler_is_valid_and_as_unique_as_the_true_distribution():
     (row,) = perfect_sampler_metrics([0], TRAINING)
     assert row["valid"] == 1.0 and row["valid_mass"] == 1.0
     # Expected 0.357 with a standard deviation of about 0.011 over repeated draws of 1,000.
-    assert abs(row["unique"] - metrics.expected_unique(1_000)) < 0.045
+    assert abs(row["unique"] - perfect.expected_unique(1_000)) < 0.045
     # Its samples are not the training strings: other seeds, other draws.
     assert perfect_sampler(0, 5_000) != TRAINING
     assert row["coverage"] > 0.9
@@ -31,6 +33,22 @@ def test_temperature_sweep_scores_each_temperature_on_one_stream():
     assert cold == again  # same stream, same temperature, same samples
     # An untrained model sampled near its argmax repeats itself; sampled hot, it rarely does.
     assert cold["unique"] < 0.1 < 0.5 < warm["unique"]
+    # Each row holds the exact metrics of its tempered model; with fewer than 1,000 valid
+    # strings there is no coverage at the matched count.
+    for row in (cold, warm):
+        exact = metrics.exact_metrics(generator, row["temperature"])
+        assert {f"exact_{key}": value for key, value in exact.items()}.items() <= row.items()
+        assert row["coverage_matched"] is None
+
+
+def test_temperature_sweep_covers_a_matched_count_of_valid_strings():
+    """The committed MLE model writes almost only valid strings: the row holds the coverage
+    of the first 1,000 of them, as decompose.coverage_at computes it from the same stream."""
+    generator = load_generator(pathlib.Path(__file__).parents[1] / "results" / "mle" / "seed0")
+    [row] = temperature_sweep(generator, [0.8], TRAINING, seed=4, n=1_200)
+    tokens = generator.sample_tokens(1_200, seed=(derive_seed(4, "samples"), 2), temperature=0.8)
+    expected, _ = decompose.coverage_at(grammar.decode(tokens.numpy()), 1_000)
+    assert row["coverage_matched"] == expected and 0.5 < expected < 0.8
 
 
 @pytest.mark.parametrize("temperatures", [[], [0.0], [1.0, -1.0], [math.nan], "1.0"])

@@ -8,13 +8,9 @@ import numpy as np
 import pytest
 
 from gumbel_tutorial import grammar
-from gumbel_tutorial.metrics import (
-    DISTRIBUTION_METRICS,
-    distribution_metrics,
-    expected_unique,
-    true_distribution,
-    true_probability,
-)
+from gumbel_tutorial.metrics import DISTRIBUTION_METRICS, distribution_metrics
+from gumbel_tutorial.perfect import expected_unique
+from gumbel_tutorial.truth import true_distribution, true_probability
 
 
 def _trees(k):
