@@ -51,11 +51,8 @@ ESTIMATORS = (
 leave-one-out REINFORCE on the relaxed-feedback process that ``gumbel_relaxed`` samples."""
 
 SAMPLED_PROCESS = {
-    "reinforce": "q_theta",
-    "reinforce_loo": "q_theta",
-    "gumbel_relaxed": "relaxed_feedback",
-    "gumbel_hard_feedback": "q_theta",
-    "straight_through": "q_theta",
+    "reinforce": "q_theta", "reinforce_loo": "q_theta", "gumbel_relaxed": "relaxed_feedback",
+    "gumbel_hard_feedback": "q_theta", "straight_through": "q_theta",
     "reinforce_relaxed_process": "relaxed_feedback",
 }
 """The process whose strings each estimator draws: ``q_theta`` (one-hot feedback) or the
@@ -92,11 +89,12 @@ def relaxed_path(
     ``y`` differ by ``-sum log y``, which does not depend on the parameters, so either gives the
     same score.
     """
+    batch_size = check_positive_int(batch_size, "batch_size")
+    temperature = tf.cast(check_temperature(temperature), tf.float32)
     init_seed, *step_seeds = tfp.random.split_seed(seed, n=generator.length + 1)
     state = generator.initial_state(batch_size, init_seed)
     inputs = tf.zeros(tf.stack([batch_size, generator.vocab_size]))
     log_vectors, log_density = [], 0.0
-    temperature = tf.cast(temperature, tf.float32)
     for t in range(generator.length):
         logits, state = generator.step(inputs, state)
         log_y = tf.stop_gradient(tfd.ExpRelaxedOneHotCategorical(
@@ -127,6 +125,8 @@ def advantages(
     minibatch features they equal the two weights above.
     """
     batch_size = one_hots.shape[0]
+    if batch_size < 2 and (leave_one_out or discriminator.minibatch_features):
+        raise ValueError(f"one_hots must hold at least 2 strings to leave one out, got {batch_size}")
     if not discriminator.minibatch_features:
         reward = discriminator(one_hots)
         if leave_one_out:

@@ -269,3 +269,9 @@ def test_bad_arguments():
         gradient_draws(generator, discriminator, "reinforce_relaxed_process", 2, temperature=0.0)
     with pytest.raises(ValueError, match="draws"):
         summarize(np.ones((1, 3)))
+    with pytest.raises(ValueError, match="temperature"):
+        relaxed_path(generator, 4, -1.0, seed=(1, 2))
+    with pytest.raises(ValueError, match="batch_size"):
+        relaxed_path(generator, 0, 1.0, seed=(1, 2))
+    with pytest.raises(ValueError, match="one_hots"):
+        advantages(discriminator, tf.one_hot([[0, 1]], VOCAB), leave_one_out=True)
