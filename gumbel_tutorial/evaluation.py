@@ -35,10 +35,9 @@ def evaluate_run(folder: str | pathlib.Path, matched: int = decompose.MATCHED_CO
     # decompose's "valid" is over all 10,000 samples: metrics.json's "valid_mass".
     row.update({key: value for key, value in decompose.decompose(samples).items() if key != "valid"})
     row.update(decompose.invalid_taxonomy(samples))
-    try:
-        row["coverage_matched"], row["perfect_matched"] = decompose.coverage_at(samples, matched)
-    except ValueError:
-        row["coverage_matched"] = row["perfect_matched"] = None
+    enough = row["n_valid"] >= matched
+    row["coverage_matched"], row["perfect_matched"] = (
+        decompose.coverage_at(samples, matched) if enough else (None, None))
     generator = load_generator(folder)
     if generator.noise == "none":
         row.update({f"exact_{key}": value for key, value in metrics.exact_metrics(generator).items()})

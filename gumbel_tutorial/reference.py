@@ -53,9 +53,10 @@ def temperature_sweep(
     for temperature in temperatures:
         strings = grammar.decode(generator.sample_tokens(n, seed=stream, temperature=temperature).numpy())
         exact = metrics.exact_metrics(generator, temperature) if generator.noise == "none" else {}
-        valid = sum(grammar.is_valid(s) for s in strings)
-        matched = decompose.coverage_at(strings, decompose.MATCHED_COUNT)[0] if valid >= decompose.MATCHED_COUNT else None
+        parts = decompose.decompose(strings)
+        count = decompose.MATCHED_COUNT
+        matched = decompose.coverage_at(strings, count)[0] if parts["n_valid"] >= count else None
         rows.append({"temperature": temperature, **evaluate_samples(strings, training),
                      **{f"exact_{key}": value for key, value in exact.items()},
-                     "nll_oracle": decompose.decompose(strings)["nll_oracle"], "coverage_matched": matched})
+                     "nll_oracle": parts["nll_oracle"], "coverage_matched": matched})
     return rows
