@@ -16,6 +16,8 @@ from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
 from scipy import stats
 
 from .checks import check_positive_int
+from .seeds import rng
+from .stats import Interval
 from .grammar import PAD
 from .metrics import as_strings, distribution_metrics, fraction_novel, fraction_unique
 
@@ -76,15 +78,50 @@ def rank_correlations(rows: Sequence[Mapping[str, float]], proxies: Sequence[str
                       targets: Sequence[str]) -> dict[str, dict[str, float]]:
     """Spearman's rank correlation across ``rows`` (one per run) of each proxy with each target:
     ``{proxy: {target: rho}}`` (chapter 9). Every row must hold every key as a finite number."""
+    table = _columns(rows, (*proxies, *targets))
+    return {proxy: {target: float(stats.spearmanr(table[proxy], table[target]).statistic) for target in targets}
+            for proxy in proxies}
+
+
+def _columns(rows: Sequence[Mapping[str, float]], keys: Sequence[str]) -> dict[str, np.ndarray]:
+    """One array per key across ``rows``, each checked to be finite and not constant."""
     if len(rows) < 3:
         raise ValueError(f"rows must hold at least 3 runs to rank, got {len(rows)}")
     table = {}
-    for key in (*proxies, *targets):
+    for key in keys:
         values = [row.get(key) for row in rows]
         if any(isinstance(v, bool) or not isinstance(v, numbers.Real) or not np.isfinite(v) for v in values):
             raise ValueError(f"rows must all hold a finite number under {key!r}")
         table[key] = np.array(values, dtype=float)
         if np.ptp(table[key]) == 0:
             raise ValueError(f"rows must not all hold the same {key!r} ({values[0]}): a constant has no ranks")
-    return {proxy: {target: float(stats.spearmanr(table[proxy], table[target]).statistic) for target in targets}
-            for proxy in proxies}
+    return table
+
+
+def rank_correlation_intervals(rows: Sequence[Mapping[str, float]], proxies: Sequence[str],
+                               targets: Sequence[str], level: float = 0.95, resamples: int = 2_000,
+                               seed: int = 0) -> dict[str, dict[str, Interval]]:
+    """:func:`rank_correlations` with a percentile-bootstrap interval at ``level`` for each
+    ``rho``, from ``resamples`` resamples of the runs with replacement (chapter 9).
+
+    The runs are resampled as if independent; runs of one variant are alike, so read the
+    interval as a lower bound on the uncertainty.
+    """
+    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0.0 < level < 1.0:
+        raise ValueError(f"level must be a number in (0, 1), got {level!r}")
+    resamples = check_positive_int(resamples, "resamples")
+    table = _columns(rows, (*proxies, *targets))
+    index = rng(seed).integers(0, len(rows), size=(resamples, len(rows)))
+    ranks = {key: stats.rankdata(column[index], axis=1) for key, column in table.items()}
+    tail = 50.0 * (1.0 - level)
+    result = {}
+    for proxy in proxies:
+        result[proxy] = {}
+        for target in targets:
+            x, y = (ranks[key] - ranks[key].mean(axis=1, keepdims=True) for key in (proxy, target))
+            with np.errstate(invalid="ignore", divide="ignore"):  # a resample may be constant
+                rho = (x * y).sum(axis=1) / np.sqrt((x * x).sum(axis=1) * (y * y).sum(axis=1))
+            low, high = np.percentile(rho[np.isfinite(rho)], [tail, 100.0 - tail])
+            value = float(stats.spearmanr(table[proxy], table[target]).statistic)
+            result[proxy][target] = Interval("spearman", value, float(low), float(high), float(level))
+    return result

@@ -5,10 +5,14 @@ import math
 import numpy as np
 import pytest
 from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
+from scipy import stats
 
 from gumbel_tutorial import grammar
-from gumbel_tutorial.calibration import PROXY_METRICS, bleu4, proxy_metrics, rank_correlations, self_bleu4
+from gumbel_tutorial.calibration import (
+    PROXY_METRICS, bleu4, proxy_metrics, rank_correlation_intervals, rank_correlations, self_bleu4,
+)
 from gumbel_tutorial.metrics import distribution_metrics, fraction_novel, fraction_unique
+from gumbel_tutorial.seeds import rng
 
 pad = grammar.pad
 
@@ -137,3 +141,32 @@ def test_rank_correlations_reject_a_constant_column():
 def test_self_bleu_names_count_when_it_is_below_two():
     with pytest.raises(ValueError, match="^count must be at least 2"):
         self_bleu4(["x+x", "x-x", "x*x"], count=1)
+
+
+def test_rank_correlation_intervals_hold_the_value_and_resample_spearman():
+    generator = np.random.default_rng(3)
+    x = generator.normal(size=40)
+    rows = [{"p": float(v), "t": float(v + generator.normal()), "m": float(-v)} for v in x]
+    result = rank_correlation_intervals(rows, ["p", "m"], ["t"], resamples=500)
+    exact = rank_correlations(rows, ["p", "m"], ["t"])
+    for proxy in ("p", "m"):
+        interval = result[proxy]["t"]
+        assert interval.value == exact[proxy]["t"] and interval.level == 0.95
+        assert interval.low <= interval.value <= interval.high
+    # A proxy that is the target's mirror image has rho = -1 in every resample.
+    mirror = rank_correlation_intervals(rows, ["m"], ["p"], resamples=200)["m"]["p"]
+    assert mirror.value == mirror.low == mirror.high == pytest.approx(-1.0)
+    # A positive relation this strong gives an interval well above zero.
+    assert result["p"]["t"].low > 0.3 and result["m"]["t"].high < -0.3
+    # One resample: its rho is SciPy's Spearman of the resampled runs (duplicates tie).
+    index = rng(7).integers(0, len(rows), size=(1, len(rows)))[0]
+    picked = [rows[i] for i in index]
+    one = rank_correlation_intervals(rows, ["p"], ["t"], resamples=1, seed=7)["p"]["t"]
+    expected = stats.spearmanr([r["p"] for r in picked], [r["t"] for r in picked]).statistic
+    assert one.low == pytest.approx(expected, abs=1e-12) and one.high == one.low
+
+
+@pytest.mark.parametrize("level", [0, 1, 1.5, True, "0.9"])
+def test_rank_correlation_intervals_name_a_bad_level(level):
+    with pytest.raises(ValueError, match="^level must be a number in"):
+        rank_correlation_intervals(ROWS, ["a"], ["tv"], level=level)
