@@ -10,7 +10,7 @@ strings and sets each figure beside what a perfect sampler shows with ``n`` draw
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ from .checks import check_positive_int
 from .grammar import MAX_LEN, OPERATORS, PAD, is_valid
 from .metrics import as_strings
 from .perfect import expected_coverage, expected_tv
+from .stats import total_variation
 from .truth import true_distribution
 
 MATCHED_COUNT = 1_000
@@ -54,6 +55,21 @@ def invalid_taxonomy(samples: Iterable[str]) -> dict[str, float]:
     items = as_strings(samples)
     counts = Counter(invalid_kind(s) for s in items)
     return {kind: counts[kind] / len(items) for kind in INVALID_KINDS}
+
+
+def invalid_make_up(shares: Mapping[str, float]) -> np.ndarray:
+    """The share of each of the :data:`INVALID_KINDS` among the invalid strings alone, from the
+    shares of all strings that :func:`invalid_taxonomy` gives (chapter 9)."""
+    counts = np.array([shares[kind] for kind in INVALID_KINDS], dtype=float)
+    if not np.all(np.isfinite(counts)) or counts.min() < 0 or counts.sum() <= 0:
+        raise ValueError(f"shares must be >= 0 and hold some invalid strings, got {counts.tolist()}")
+    return counts / counts.sum()
+
+
+def make_up_distance(shares: Mapping[str, float], reference: Mapping[str, float]) -> float:
+    """The total variation between two samples' make-ups of invalid strings
+    (:func:`invalid_make_up`): 0 when they fail in the same proportions (chapter 9)."""
+    return float(total_variation(invalid_make_up(shares), invalid_make_up(reference)))
 
 
 def decompose(samples: Iterable[str], length: int = MAX_LEN) -> dict[str, Any]:

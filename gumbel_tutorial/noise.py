@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .checks import Seed
+import numpy as np
+
+from .checks import Seed, check_interval
+from .grammar import MAX_LEN, OPERATORS, VOCAB_SIZE
 from .gumbel import gumbel_softmax
 from .runtime import tf
 
@@ -43,3 +46,16 @@ def relaxed_real_inputs(
     """
     smoothed = smooth_one_hot(tokens, vocab_size, confidence)
     return gumbel_softmax(tf.math.log(smoothed), temperature, seed=seed)
+
+
+def noisy_valid_share(confidence: float, length: int = MAX_LEN) -> float:
+    """The share of real strings of up to ``length`` symbols that stay valid after the paper's
+    input noise at ``confidence`` (chapter 9): eq. (noisy-valid) of chapter 8, where a string
+    with ``k`` operators stays valid if its ``length - k`` other positions keep their symbol and
+    each operator keeps it or becomes another operator, averaged over the data's uniform ``k``
+    (0 to ``(length - 1) // 2``). Double flips that form another sentence are ignored."""
+    c = check_interval(confidence, "confidence", 0.0, 1.0)
+    stay_operator = c + (len(OPERATORS) - 1) / (VOCAB_SIZE - 1) * (1 - c)  # 0.6 * (1 - c)
+    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
+        raise ValueError(f"length must be an int >= 1, got {length!r}")
+    return float(np.mean([c ** (length - k) * stay_operator**k for k in range((length - 1) // 2 + 1)]))

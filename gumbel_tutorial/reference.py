@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from . import decompose, grammar, metrics
 from .checks import check_positive_int, check_temperature
 from .models import SequenceGenerator
@@ -60,3 +62,15 @@ def temperature_sweep(
                      **{f"exact_{key}": value for key, value in exact.items()},
                      "nll_oracle": parts["nll_oracle"], "coverage_matched": matched})
     return rows
+
+
+def dominated(valid: float, coverage: float, curve_valid: Any, curve_coverage: Any) -> bool:
+    """Whether some point of a quality-diversity curve is at least as valid as ``valid`` and
+    covers at least ``coverage`` (chapter 9). ``curve_valid`` and ``curve_coverage`` are the
+    curve's valid mass and coverage at a matched count (:func:`temperature_sweep`), of one
+    shape, for example ``[seed, temperature]``."""
+    points = np.asarray(curve_valid, dtype=float), np.asarray(curve_coverage, dtype=float)
+    if points[0].shape != points[1].shape or points[0].size == 0:
+        raise ValueError(f"curve_valid and curve_coverage must have one non-empty shape, got "
+                         f"{points[0].shape} and {points[1].shape}")
+    return bool(np.any((points[0] >= valid) & (points[1] >= coverage)))

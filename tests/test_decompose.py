@@ -8,7 +8,10 @@ import numpy as np
 import pytest
 
 from gumbel_tutorial import grammar
-from gumbel_tutorial.decompose import INVALID_KINDS, coverage_at, decompose, invalid_kind, invalid_taxonomy
+from gumbel_tutorial.decompose import (
+    INVALID_KINDS, coverage_at, decompose, invalid_kind, invalid_make_up, invalid_taxonomy,
+    make_up_distance,
+)
 from gumbel_tutorial.metrics import distribution_metrics, fraction_valid
 from gumbel_tutorial.perfect import expected_coverage, expected_tv
 from gumbel_tutorial.truth import true_distribution, true_probability
@@ -179,3 +182,20 @@ def test_coverage_at_too_many_or_a_bad_count_names_count(count):
     samples = [pad(s) for s in ["xx", "x", "x", "x+x", "+x", "x-x", "x", "x*x*x"]]  # 6 valid strings
     with pytest.raises(ValueError, match=r"^count must"):
         coverage_at(samples, count)
+
+
+def test_invalid_make_up_is_the_share_of_each_kind_among_invalid_strings():
+    samples = [pad("x x"), pad(" x"), pad("+x"), pad("xx"), pad("x"), pad("x+x")]
+    shares = invalid_taxonomy(samples)
+    np.testing.assert_allclose(invalid_make_up(shares), [0.5, 0.25, 0.0, 0.25])
+    with pytest.raises(ValueError, match="^shares must"):
+        invalid_make_up(invalid_taxonomy([pad("x")]))  # nothing invalid
+
+
+def test_make_up_distance_is_zero_for_the_same_proportions_and_one_for_disjoint_kinds():
+    gaps_and_firsts = invalid_taxonomy([pad("x x"), pad("+x"), pad("x")])
+    twice_as_many = invalid_taxonomy([pad("x x"), pad("+x"), pad(" x"), pad("*x")])
+    only_other = invalid_taxonomy([pad("xx"), pad("x")])
+    assert make_up_distance(gaps_and_firsts, twice_as_many) == pytest.approx(0.0)
+    assert make_up_distance(gaps_and_firsts, only_other) == pytest.approx(1.0)
+    assert make_up_distance(gaps_and_firsts, invalid_taxonomy([pad("x x"), pad("xx")])) == pytest.approx(0.5)

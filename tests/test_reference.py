@@ -10,7 +10,7 @@ from gumbel_tutorial import decompose, grammar, metrics, perfect
 from gumbel_tutorial.models import SequenceGenerator
 from gumbel_tutorial.records import load_generator, load_runs
 from gumbel_tutorial.seeds import derive_seed
-from gumbel_tutorial.reference import perfect_sampler, perfect_sampler_metrics, temperature_sweep
+from gumbel_tutorial.reference import dominated, perfect_sampler, perfect_sampler_metrics, temperature_sweep
 from gumbel_tutorial.stats import Spread
 
 TRAINING = grammar.sample_dataset(5_000, seed=0)
@@ -72,3 +72,16 @@ def test_spread_is_mean_sd_and_range():
 def test_load_runs_names_the_command_for_a_missing_run(tmp_path):
     with pytest.raises(FileNotFoundError, match="reproduce --variants a --seeds 1"):
         load_runs(tmp_path, ["a"], [1])
+
+
+def test_a_run_is_dominated_when_one_point_of_the_curve_is_at_least_as_good_on_both_axes():
+    valid = np.array([[0.95, 0.99], [0.97, 0.98]])  # [seed, temperature]
+    coverage = np.array([[0.80, 0.70], [0.75, 0.60]])
+    assert dominated(0.96, 0.72, valid, coverage)  # by seed 1 at the first temperature
+    assert dominated(0.99, 0.70, valid, coverage)  # ties count
+    assert not dominated(0.98, 0.76, valid, coverage)  # no single point beats both
+    assert not dominated(1.0, 0.1, valid, coverage)
+    with pytest.raises(ValueError, match="^curve_valid and curve_coverage must"):
+        dominated(0.5, 0.5, valid, coverage[0])
+    with pytest.raises(ValueError, match="^curve_valid and curve_coverage must"):
+        dominated(0.5, 0.5, [], [])

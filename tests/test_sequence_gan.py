@@ -9,7 +9,7 @@ from gumbel_tutorial.runtime import tf
 from gumbel_tutorial.gan import GANConfig, SequenceGAN
 from gumbel_tutorial.loop import Trainer
 from gumbel_tutorial.mle import train_mle
-from gumbel_tutorial.noise import relaxed_real_inputs, smooth_one_hot
+from gumbel_tutorial.noise import noisy_valid_share, relaxed_real_inputs, smooth_one_hot
 
 V, L = grammar.VOCAB_SIZE, grammar.MAX_LEN
 
@@ -238,3 +238,27 @@ def test_advance_runs_further_iterations_and_train_runs_up_to_a_total():
     assert int(gan.step.numpy()) == 8  # train: until that many in all
     gan.train(8, progress=False)
     assert int(gan.step.numpy()) == 8 and len(gan.history["d_loss"]) == 8
+
+
+def test_noisy_valid_share_is_eq_noisy_valid_averaged_over_the_operator_count():
+    # A string with k operators keeps its 12 - k other symbols, and each operator stays an
+    # operator with probability c + 3 (1 - c) / 5; k is uniform on 0..5 in the data.
+    for c in (0.9, 0.99):
+        by_hand = np.mean([c ** (12 - k) * (c + 3 * (1 - c) / 5) ** k for k in range(6)])
+        assert noisy_valid_share(c) == pytest.approx(by_hand, rel=1e-12)
+    assert noisy_valid_share(1.0) == 1.0
+    assert noisy_valid_share(0.9, length=1) == pytest.approx(0.9)  # the lone x
+    assert noisy_valid_share(0.9) < noisy_valid_share(0.99) < noisy_valid_share(0.999)
+    for bad in (0.0, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="^confidence must"):
+            noisy_valid_share(bad)
+    with pytest.raises(ValueError, match="^length must"):
+        noisy_valid_share(0.9, length=0)
+
+
+def test_noisy_valid_share_predicts_the_noised_training_strings():
+    data = grammar.sample_dataset(2_000, seed=0)
+    relaxed = relaxed_real_inputs(tf.constant(grammar.encode(data)), V, 0.9, 1.0, seed=(9, 1))
+    valid = np.mean([grammar.is_valid(s) for s in grammar.decode(tf.argmax(relaxed, -1).numpy())])
+    # 2,000 strings: a standard error of about 0.011; double flips add a little validity.
+    assert abs(valid - noisy_valid_share(0.9)) < 0.04
