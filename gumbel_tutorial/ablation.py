@@ -24,6 +24,11 @@ Context = tuple[str, int]
 """Where a run was made: its result folder relative to ``results/`` (``""`` for ``results/``
 itself) and its seed."""
 
+CONTEXTS: tuple[Context, ...] = (("", 0), ("", 1), ("other_cpu", 0), ("other_cpu", 1),
+                                 ("third_cpu", 2), ("third_cpu", 3), ("third_cpu", 4))
+"""The seven contexts of chapter 9's ablation: seeds 0 and 1 on the Intel and the AMD machine,
+seeds 2 to 4 on the third processor."""
+
 COLLAPSE_UNIQUE = 0.1
 """A run has collapsed when fewer than this share of its first 1,000 samples are distinct."""
 

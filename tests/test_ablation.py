@@ -76,3 +76,14 @@ def test_every_committed_run_is_in_the_calibration_file():
     assert folders == set(ablation.measured_runs(results / "calibration.json"))
     assert np.isfinite(ablation.column(list(ablation.measured_runs(results / "calibration.json").values()),
                                        "valid")).all()
+
+
+def test_every_variant_of_the_ablation_ran_in_every_context():
+    from pathlib import Path
+
+    from gumbel_tutorial.variants import ABLATION_VARIANTS
+
+    measured = ablation.measured_runs(Path(__file__).resolve().parents[1] / "results" / "calibration.json")
+    rows = ablation.matched(measured, ["a", *ABLATION_VARIANTS, "ours"], ablation.CONTEXTS)
+    assert all(len(runs) == 7 for runs in rows.values())
+    assert {row["seed"] for row in rows["ours"]} == {0, 1, 2, 3, 4}
