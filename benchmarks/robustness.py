@@ -31,7 +31,9 @@ from gumbel_tutorial.records import cpu_model, git_commit, versions, write_json
 # The chapters whose assertions follow a training run inside the notebook.
 TRAINING_CHAPTERS = ("05_toy_gan", "07_mle_baseline", "08_sequence_gan", "10_policy_gradient")
 # And the chapters whose assertions test sampled statistics against exact values.
-SAMPLING_CHAPTERS = ("02_gumbel_max", "04_gradient_estimators", "06_grammar_data")
+SAMPLING_CHAPTERS = (
+    "02_gumbel_max", "04_gradient_estimators", "06_grammar_data", "11_gumbel_top_k",
+)
 CONDITIONS = {f"offset{k}": {"GUMBEL_TUTORIAL_SEED_OFFSET": str(k)} for k in range(10)}
 CONDITIONS["sse4_2"] = {"XLA_FLAGS": "--xla_cpu_max_isa=SSE4_2"}
 

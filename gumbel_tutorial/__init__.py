@@ -5,8 +5,8 @@ follow the chapters: ``seeds`` and ``estimators`` (1, 4), ``gumbel`` and ``stats
 ``schedules`` and ``plotting`` (3), ``losses``, ``toy_gan`` and ``toy_lanes`` (5), ``grammar``
 and ``metrics`` (6), ``models``, ``loop``, ``checkpoints`` and ``mle`` (7), ``noise`` and ``gan``
 (8), ``variants``, ``experiments``, ``records``, ``reference``, ``truth``, ``perfect``,
-``decompose``, ``evaluation``, ``calibration`` and the command line ``python -m gumbel_tutorial``
-(9), ``policy_gradient`` and ``gradient_draws`` (10); ``adversarial`` holds
+``decompose``, ``evaluation``, ``calibration``, ``run_sets`` and the command line ``python -m gumbel_tutorial``
+(9), ``policy_gradient``, ``gradient_draws`` and ``gradient_study`` (10), ``without_replacement`` (11); ``adversarial`` holds
 what the GANs of chapters 8 and 10 share, and ``checks`` validates every argument. Within the
 sequence GAN, data flows one way: noise -> models -> losses -> step (``gan``, ``mle``) -> loop
 -> checkpoints/records.
@@ -25,6 +25,7 @@ from .estimators import (
 from .gumbel import gumbel_max, gumbel_softmax, sample_gumbel, straight_through
 from .seeds import derive_seed, rng, seed_offset, seed_pair, set_seed
 from .schedules import ConstantTemperature, ExponentialAnneal, LinearAnneal
+from .without_replacement import gumbel_top_k
 from . import plotting  # noqa: F401  (gt.plotting.use_book_style(): every chapter's figures)
 from .stats import (
     ChiSquareResult, Interval, bootstrap_interval, chi_square_test, total_variation, trailing_mean,
@@ -46,6 +47,7 @@ __all__ = [
     "gumbel_max",
     "gumbel_softmax",
     "gumbel_softmax_gradient",
+    "gumbel_top_k",
     "pathwise_gradient",
     "rng",
     "sample_gumbel",

@@ -83,6 +83,8 @@ ENTRIES: dict[str, dict[str, tuple[Any, str]]] = {
                    "alg": ("philox", "choice")},
     "gumbel_softmax": {"logits": ([0.0, 1.0], "logits"), "temperature": (0.5, "positive"),
                        "hard": (False, "bool"), "seed": ((1, 2), "seed")},
+    "gumbel_top_k": {"logits": ([0.0, 1.0, 2.0], "logits"), "k": (2, "count"),
+                     "seed": ((1, 2), "seed")},
     "gumbel_softmax_gradient": {
         "f": (first, "function"), "logits": ([0.0, 1.0], "logits"),
         "temperature": (0.5, "positive"), "num_samples": (8, "count"), "hard": (False, "bool"),
