@@ -33,6 +33,7 @@ TRAINING_CHAPTERS = ("05_toy_gan", "07_mle_baseline", "08_sequence_gan", "10_pol
 # And the chapters whose assertions test sampled statistics against exact values.
 SAMPLING_CHAPTERS = (
     "02_gumbel_max", "04_gradient_estimators", "06_grammar_data", "11_gumbel_top_k",
+    "12_estimators_since_2016",
 )
 CONDITIONS = {f"offset{k}": {"GUMBEL_TUTORIAL_SEED_OFFSET": str(k)} for k in range(10)}
 CONDITIONS["sse4_2"] = {"XLA_FLAGS": "--xla_cpu_max_isa=SSE4_2"}

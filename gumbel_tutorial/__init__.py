@@ -6,7 +6,9 @@ follow the chapters: ``seeds`` and ``estimators`` (1, 4), ``gumbel`` and ``stats
 and ``metrics`` (6), ``models``, ``loop``, ``checkpoints`` and ``mle`` (7), ``noise`` and ``gan``
 (8), ``variants``, ``experiments``, ``records``, ``reference``, ``truth``, ``perfect``,
 ``decompose``, ``evaluation``, ``calibration``, ``run_sets`` and the command line ``python -m gumbel_tutorial``
-(9), ``policy_gradient``, ``gradient_draws`` and ``gradient_study`` (10), ``without_replacement`` (11); ``adversarial`` holds
+(9), ``policy_gradient``, ``gradient_draws`` and ``gradient_study`` (10), ``without_replacement`` (11),
+``categorical``, ``conditional_gumbel``, ``control_variates``, ``rao_blackwell``, ``reinmax`` and
+``coupled`` (12, registered in ``estimators.CATEGORICAL_ESTIMATORS``); ``adversarial`` holds
 what the GANs of chapters 8 and 10 share, and ``checks`` validates every argument. Within the
 sequence GAN, data flows one way: noise -> models -> losses -> step (``gan``, ``mle``) -> loop
 -> checkpoints/records.

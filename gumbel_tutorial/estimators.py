@@ -8,16 +8,22 @@ call, which is how the chapters measure variance over many repetitions.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
+from .categorical import Estimator, adapt, exact_gradient
 from .checks import (
     Seed, check_callable, check_choice, check_finite, check_logits, check_positive_int,
     check_temperature,
 )
+from .control_variates import rebar_gradient, relax_gradient
+from .coupled import arsm_gradient, disarm_gradient
 from .gumbel import gumbel_max, gumbel_softmax
+from .rao_blackwell import gumbel_rao_gradient, indecater_gradient
+from .reinmax import reinmax_gradient
 from .runtime import tf, tfd
 from .seeds import check_seed
 
@@ -107,6 +113,8 @@ def exact_categorical_gradient(f: Objective, logits: Any) -> tuple[tf.Tensor, tf
     """
     check_callable(f, "f")
     logits = tf.cast(check_logits(logits), tf.float32)
+    if logits.shape.rank == 3:  # [R, D, K]: D variables, K**D outcomes (chapter 12)
+        return exact_gradient(f, logits)
     outcomes = tf.eye(tf.shape(logits)[-1], dtype=logits.dtype)
     values = f(outcomes)  # f(e_k) for every outcome k, shape [K]
     with tf.GradientTape() as tape:
@@ -148,7 +156,9 @@ def categorical_score_function_gradient(
         if baseline == "leave_one_out":
             others = (tf.reduce_sum(values, axis=0, keepdims=True) - values) / (num_samples - 1)
             values = values - others
-        surrogate = tf.reduce_mean(values * dist.log_prob(z), axis=0)
+        log_prob = dist.log_prob(z)  # summed over the D variables of [S, R, D, K] (chapter 12)
+        log_prob = tf.reduce_sum(log_prob, axis=list(range(values.shape.rank, log_prob.shape.rank)))
+        surrogate = tf.reduce_mean(values * log_prob, axis=0)
     return tape.gradient(surrogate, logits)
 
 
@@ -220,3 +230,20 @@ def bias_variance(estimates: Any, exact: Any) -> BiasVariance:
     z = np.divide(error, standard_error, out=np.where(error > 0, np.inf, 0.0), where=standard_error > 0)
     variance = float(np.sum(component_variance))
     return BiasVariance(float(np.sum(error**2)), variance, variance / repetitions, repetitions, float(np.max(z)))
+
+
+# Chapter 12: every categorical estimator as estimate(f, logits, num_samples, seed, **settings).
+ONCE = lambda s, k, d: s  # noqa: E731  (one evaluation of f per sample)
+CATEGORICAL_ESTIMATORS: Mapping[str, Estimator] = MappingProxyType({
+    "REINFORCE": Estimator(adapt(categorical_score_function_gradient), True, ONCE),
+    "REINFORCE + LOO": Estimator(adapt(categorical_score_function_gradient, baseline="leave_one_out"), True, ONCE),
+    "relaxed GS": Estimator(adapt(gumbel_softmax_gradient, True), False, ONCE, True),
+    "straight-through": Estimator(adapt(gumbel_softmax_gradient, True, hard=True), False, ONCE, True),
+    "REBAR": Estimator(rebar_gradient, True, lambda s, k, d: 3 * s, True),
+    "RELAX": Estimator(relax_gradient, True, lambda s, k, d: 3 * s, True),
+    "Gumbel-Rao": Estimator(gumbel_rao_gradient, False, ONCE, True),
+    "ReinMax": Estimator(reinmax_gradient, False, ONCE, True),
+    "DisARM": Estimator(disarm_gradient, True, lambda s, k, d: 2 * s, binary=True),
+    "ARSM": Estimator(arsm_gradient, True, lambda s, k, d: s * (k * (k - 1) // 2 + 1)),
+    "IndeCateR": Estimator(indecater_gradient, True, lambda s, k, d: s * d * k),
+})

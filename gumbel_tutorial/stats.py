@@ -1,5 +1,5 @@
-"""Goodness-of-fit checks for samplers (chapter 2), distances between distributions (chapters 5-9)
-and the spread of a statistic over seeds (chapter 5)."""
+"""Goodness-of-fit checks for samplers (chapter 2), distances between distributions (chapters 5-9),
+the cosine between gradients (chapter 4) and the spread of a statistic over seeds (chapter 5)."""
 
 from __future__ import annotations
 
@@ -61,6 +61,20 @@ def total_variation(p: Any, q: Any) -> float | np.ndarray:
         raise ValueError(f"p and q must have the same last axis, got shapes {p_arr.shape} and {q_arr.shape}")
     distance = 0.5 * np.abs(p_arr - q_arr).sum(axis=-1)
     return float(distance) if distance.ndim == 0 else distance
+
+
+def cosine(a: Any, b: Any) -> float | np.ndarray:
+    """The cosine of the angle between vectors along the last axis (chapter 4: an estimated
+    gradient against the exact one); leading axes broadcast, so ``[R, K]`` estimates against a
+    ``[K]`` gradient give ``R`` cosines. A zero vector has no direction, and its cosine is 0."""
+    a_arr = check_finite(a, "a").astype(np.float64)
+    b_arr = check_finite(b, "b").astype(np.float64)
+    if a_arr.ndim == 0 or a_arr.shape[-1:] != b_arr.shape[-1:]:
+        raise ValueError(f"a and b must be vectors of one length, got shapes {a_arr.shape} and {b_arr.shape}")
+    dot = np.sum(a_arr * b_arr, axis=-1)
+    norms = np.linalg.norm(a_arr, axis=-1) * np.linalg.norm(b_arr, axis=-1)
+    result = np.divide(dot, norms, out=np.zeros_like(dot), where=norms > 0)
+    return float(result) if result.ndim == 0 else result
 
 
 @dataclasses.dataclass(frozen=True)

@@ -116,3 +116,17 @@ def test_trailing_mean_averages_the_window_before_each_entry():
     np.testing.assert_allclose(gt.trailing_mean(series, window=100), np.cumsum(series) / np.arange(1, 51))
     with pytest.raises(ValueError, match="values must be a non-empty 1-D series"):
         gt.trailing_mean(np.ones((2, 3)))
+
+
+def test_cosine_of_gradients_row_by_row():
+    from gumbel_tutorial.stats import cosine
+
+    exact = np.array([3.0, 4.0])
+    assert cosine(exact, 2 * exact) == pytest.approx(1.0)
+    assert cosine([4.0, -3.0], exact) == pytest.approx(0.0)
+    rows = cosine(np.array([[3.0, 4.0], [-6.0, -8.0], [0.0, 0.0]]), exact)
+    np.testing.assert_allclose(rows, [1.0, -1.0, 0.0])  # a zero estimate points nowhere: 0
+    with pytest.raises(ValueError, match="a and b"):
+        cosine([1.0, 2.0, 3.0], exact)
+    with pytest.raises(ValueError, match="b"):
+        cosine(exact, [np.nan, 1.0])
