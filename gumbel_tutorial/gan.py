@@ -14,6 +14,7 @@ from .noise import relaxed_real_inputs
 from .runtime import tf
 from .schedules import ConstantTemperature, LinearAnneal
 from .seeds import derive_seed
+from .token_gradients import TOKEN_GRADIENTS, TokenGradient
 
 RealInputs = Literal["relaxed", "one_hot"]
 REAL_INPUTS = ("relaxed", "one_hot")
@@ -28,7 +29,8 @@ class GANConfig(AdversarialConfig):
     (c) fixes it at 1). The real inputs are smoothed to ``real_confidence`` and passed through
     Gumbel-softmax at the annealed temperature (``real_inputs="relaxed"``), or shown to the
     discriminator as exact one-hot vectors (``"one_hot"``, for generators whose outputs are
-    straight-through one-hots).
+    straight-through one-hots). ``token_gradient`` picks the backward pass of those one-hot
+    outputs: straight-through, Gumbel-Rao or ReinMax (chapter 12, section 12.8).
     """
 
     generator_batch_size: int | None = None
@@ -41,6 +43,7 @@ class GANConfig(AdversarialConfig):
     noise: NoiseMode = "hidden_and_cell"
     feedback: Feedback = "relaxed"
     straight_through: bool = False
+    token_gradient: TokenGradient = "straight_through"
     generator_loss: GeneratorLoss = "paper"
 
     def __post_init__(self) -> None:
@@ -58,6 +61,12 @@ class GANConfig(AdversarialConfig):
         check_choice(self.noise, "noise", NOISE_MODES)
         check_choice(self.feedback, "feedback", FEEDBACKS)
         check_choice(self.generator_loss, "generator_loss", GENERATOR_LOSSES)
+        check_choice(self.token_gradient, "token_gradient", TOKEN_GRADIENTS)
+        if self.token_gradient != "straight_through" and not self.straight_through:
+            raise ValueError(
+                "token_gradient must be 'straight_through' unless straight_through=True (the others"
+                f" replace the gradient of one-hot outputs), got {self.token_gradient!r}"
+            )
 
     @property
     def real_schedule(self) -> LinearAnneal:
@@ -120,7 +129,7 @@ class SequenceGAN(AdversarialTrainer):
         with tf.GradientTape() as g_tape:
             fake = self.generator.generate(
                 fake_batch, generator_temperature, seed=seeds[2], feedback=cfg.feedback,
-                straight_through_output=cfg.straight_through,
+                straight_through_output=cfg.straight_through, token_gradient=cfg.token_gradient,
             )
             with g_tape.stop_recording(), tf.GradientTape() as d_tape:
                 # One LSTM pass over real and generated sequences together; each batch

@@ -96,3 +96,11 @@ def gumbel_softmax(
     temperature = tf.cast(temperature, logits.dtype)
     sample = tfd.RelaxedOneHotCategorical(temperature, logits=logits).sample(seed=seed)
     return straight_through(sample) if hard else sample
+
+
+def truncated_gumbel(locations: Any, upper: Any, seed: Seed = None) -> tf.Tensor:
+    """``Gumbel(locations)`` samples conditioned on being at most ``upper``: ``-log(exp(-g) +
+    exp(-upper))`` of a free sample ``g``, written as ``upper - softplus(upper - g)`` (chapter 11)."""
+    locations, upper = tf.cast(locations, tf.float64), tf.cast(upper, tf.float64)
+    g = locations + sample_gumbel(tf.shape(locations), seed=seed, dtype=tf.float64)
+    return upper - tf.nn.softplus(upper - g)

@@ -13,8 +13,9 @@ from typing import Any, Literal
 import keras
 
 from .checks import Seed, check_choice, check_positive_int, check_temperature
-from .gumbel import gumbel_max, gumbel_softmax, straight_through
+from .gumbel import gumbel_max, gumbel_softmax
 from .runtime import tf, tfp
+from .token_gradients import TOKEN_GRADIENTS, TokenGradient, hard_token
 
 NoiseMode = Literal["hidden_and_cell", "hidden_only", "none"]
 Feedback = Literal["relaxed", "hard"]
@@ -120,6 +121,7 @@ class SequenceGenerator(keras.Model):
         seed: Seed = None,
         feedback: Feedback = "relaxed",
         straight_through_output: bool = False,
+        token_gradient: TokenGradient = "straight_through",
     ) -> tf.Tensor:
         """Sample ``[batch, length, vocab]`` symbol vectors through Gumbel-softmax (chapter 8).
 
@@ -127,15 +129,18 @@ class SequenceGenerator(keras.Model):
         feeds ``y_t`` back as the next input (the paper); ``"hard"`` feeds its one-hot argmax
         instead (the generator always conditions on a real symbol, as in RelGAN). With
         ``straight_through_output`` the returned vectors are one-hot forward with the relaxed
-        gradient. The argmax of each returned vector is an exact sample from the step's softmax.
+        gradient, or the gradient ``token_gradient`` names (chapter 12: ``"gumbel_rao"``,
+        ``"reinmax"``); hard feedback carries the same gradient. The argmax of each returned vector
+        is an exact sample from the step's softmax.
         """
         check_choice(feedback, "feedback", FEEDBACKS)
+        check_choice(token_gradient, "token_gradient", TOKEN_GRADIENTS)
 
         def choose(logits: tf.Tensor, seed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
             relaxed = gumbel_softmax(logits, temperature, seed=seed)
             if not (straight_through_output or feedback == "hard"):
                 return relaxed, relaxed
-            hard = straight_through(relaxed)
+            hard = hard_token(logits, relaxed, temperature, seed, token_gradient)
             return (hard if straight_through_output else relaxed), (hard if feedback == "hard" else relaxed)
 
         return tf.stack(self._unroll(batch_size, seed, choose), axis=1)

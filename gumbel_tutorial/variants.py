@@ -78,6 +78,16 @@ for _key in OURS_CHANGES:
     VARIANTS[f"a+{_key}"] = Variant(f"(a) with only the change {_key} of ours", _with_changes([_key]))
     VARIANTS[f"ours-{_key}"] = Variant(f"ours without its change {_key}",
                                        _with_changes([k for k in OURS_CHANGES if k != _key]))
+OURS_ONE_HOT = {**{name: value for change in OURS_CHANGES.values() for name, value in change.items()},
+                "straight_through": True, "real_inputs": "one_hot"}
+"""``ours`` with one-hot outputs and one-hot real inputs: the forward pass of the token
+estimators of chapter 12, which differ only in their backward pass (section 12.8)."""
+TOKEN_VARIANTS = {"ours_st": "straight_through", "ours_gumbel_rao": "gumbel_rao", "ours_reinmax": "reinmax"}
+for _name, _gradient in TOKEN_VARIANTS.items():
+    VARIANTS[_name] = Variant(
+        f"ours with one-hot outputs and real inputs, the outputs' gradient by {_gradient}",
+        lambda n, g=_gradient: GANConfig(iterations=n, token_gradient=g, **OURS_ONE_HOT),
+    )
 PRETRAIN_STEPS = 2_000
 """Maximum-likelihood steps before a pre-trained REINFORCE GAN's adversarial iterations; at a
 learning rate of 3e-3, chapter 7's model is within 0.01 nats of the data's entropy after 600."""

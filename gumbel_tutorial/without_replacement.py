@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .checks import Seed, check_callable, check_choice, check_logits, check_positive_int, is_symbolic, show
-from .gumbel import sample_gumbel
+from .gumbel import sample_gumbel, truncated_gumbel  # noqa: F401 (chapter 11 uses it here)
 from .models import SequenceGenerator
 from .runtime import tf, tfp
 from .seeds import check_seed
@@ -60,14 +60,6 @@ def log_inclusion_probability(log_probs: Any, threshold: Any) -> tf.Tensor:
     # d = -30 it equals d to double precision, where exp(d) would underflow at last.
     inner = tf.where(x < LOG2, tf.math.log(-tf.math.expm1(-x)), tf.math.log1p(-tf.exp(-x)))
     return tf.where(d < -30.0, d, inner)
-
-
-def truncated_gumbel(locations: Any, upper: Any, seed: Seed = None) -> tf.Tensor:
-    """``Gumbel(locations)`` samples conditioned on being at most ``upper``: ``-log(exp(-g) +
-    exp(-upper))`` of a free sample ``g``, written as ``upper - softplus(upper - g)`` (chapter 11)."""
-    locations, upper = tf.cast(locations, tf.float64), tf.cast(upper, tf.float64)
-    g = locations + sample_gumbel(tf.shape(locations), seed=seed, dtype=tf.float64)
-    return upper - tf.nn.softplus(upper - g)
 
 
 def gumbels_with_max(locations: tf.Tensor, maximum: tf.Tensor, seed: Seed = None) -> tf.Tensor:

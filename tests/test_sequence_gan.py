@@ -47,12 +47,15 @@ def test_straight_through_output_is_one_hot():
     np.testing.assert_array_equal(samples.sum(-1), np.ones((4, L)))
 
 
-@pytest.mark.parametrize("config", [small_config(), small_config(noise="hidden_only"), small_config(feedback="hard", straight_through=True)])
+@pytest.mark.parametrize("config", [small_config(), small_config(noise="hidden_only"), small_config(feedback="hard", straight_through=True)]
+                         + [small_config(feedback="hard", straight_through=True, token_gradient=g)
+                            for g in ("gumbel_rao", "reinmax")])
 def test_generator_loss_gradient_reaches_every_generator_variable(config):
     gan = SequenceGAN(config, seed=0)
     with tf.GradientTape() as tape:
         fake = gan.generator.generate(8, 1.0, seed=(7, 8), feedback=config.feedback,
-                                      straight_through_output=config.straight_through)
+                                      straight_through_output=config.straight_through,
+                                      token_gradient=config.token_gradient)
         loss = -tf.reduce_mean(gan.discriminator(fake))
     grads = tape.gradient(loss, gan.generator.trainable_variables)
     for variable, grad in zip(gan.generator.trainable_variables, grads, strict=True):
@@ -164,6 +167,8 @@ def test_mle_learns():
         ({"feedback": "soft"}, "feedback"),
         ({"real_confidence": 1.5}, "real_confidence"),
         ({"generator_loss": "wgan"}, "generator_loss"),
+        ({"token_gradient": "rebar"}, "token_gradient"),
+        ({"token_gradient": "reinmax"}, "token_gradient must be 'straight_through' unless"),
     ],
 )
 def test_bad_config(overrides, match):
