@@ -35,8 +35,10 @@ def no_surrogate(u: tf.Tensor) -> tf.Tensor:
 
 
 def relax_core(f: Objective, logits: tf.Tensor, num_samples: int, seed: tf.Tensor,
-               temperature: tf.Tensor, scale: tf.Tensor, surrogate: Surrogate) -> tf.Tensor:
-    """One RELAX estimate per row of ``logits`` ``[R, D, K]``, ``f`` on ``[S, R, D, K]``."""
+               temperature: tf.Tensor, scale: tf.Tensor,
+               surrogate: Surrogate) -> tf.Tensor:
+    """One RELAX estimate per row of ``logits`` ``[R, D, K]``, ``f`` on
+    ``[S, R, D, K]``."""
     noise_seed, conditional_seed = tfp.random.split_seed(seed, n=2)
     shape = tf.concat([[num_samples], tf.shape(logits)], axis=0)
     g = sample_gumbel(shape, seed=noise_seed)
@@ -51,7 +53,8 @@ def relax_core(f: Objective, logits: tf.Tensor, num_samples: int, seed: tf.Tenso
         z = tf.one_hot(tf.argmax(u, axis=-1), tf.shape(logits)[-1])  # the exact sample
         u_given_z = conditional_gumbel(log_p, z, seed=conditional_seed)
         c_given_z = control(u_given_z)
-        pathwise = tf.reduce_mean(control(u) - c_given_z, axis=0)  # chapter 1's trick, twice
+        # chapter 1's trick, twice
+        pathwise = tf.reduce_mean(control(u) - c_given_z, axis=0)
     # (f(z) - c(u~)) d log p(z), where d log p(z) / d logits = z - p for every variable
     score = (f(z) - c_given_z)[..., None, None] * (z - tf.exp(log_p))
     return tf.reduce_mean(score, axis=0) + tape.gradient(pathwise, logits)

@@ -20,10 +20,13 @@ from .checks import Seed
 from .runtime import tf
 
 
-def disarm_core(f: Objective, logits: tf.Tensor, num_samples: int, seed: tf.Tensor) -> tf.Tensor:
-    """One DisARM estimate per row of binary ``logits`` ``[R, D, 2]``, ``f`` on ``[S, R, D, 2]``."""
+def disarm_core(f: Objective, logits: tf.Tensor, num_samples: int,
+                seed: tf.Tensor) -> tf.Tensor:
+    """One DisARM estimate per row of binary ``logits`` ``[R, D, 2]``, ``f`` on
+    ``[S, R, D, 2]``."""
     a = logits[..., 1] - logits[..., 0]  # log-odds of category 1, [R, D]
-    u = tf.random.stateless_uniform(tf.concat([[num_samples], tf.shape(a)], axis=0), seed)
+    u = tf.random.stateless_uniform(
+        tf.concat([[num_samples], tf.shape(a)], axis=0), seed)
     b = tf.cast(u < tf.sigmoid(a), tf.int32)  # the sample
     b_twin = tf.cast(1 - u < tf.sigmoid(a), tf.int32)  # its antithetic twin
     difference = f(tf.one_hot(b, 2)) - f(tf.one_hot(b_twin, 2))  # [S, R]
@@ -58,20 +61,26 @@ def swaps(categories: int) -> tuple[np.ndarray, np.ndarray]:
     return permutations, index
 
 
-def arsm_core(f: Objective, logits: tf.Tensor, num_samples: int, seed: tf.Tensor) -> tf.Tensor:
-    """One ARSM estimate per row of ``logits`` ``[R, D, K]``, ``f`` on ``[S, R, D, K]``."""
+def arsm_core(f: Objective, logits: tf.Tensor, num_samples: int,
+              seed: tf.Tensor) -> tf.Tensor:
+    """One ARSM estimate per row of ``logits`` ``[R, D, K]``, ``f`` on
+    ``[S, R, D, K]``."""
     categories = logits.shape[-1]
     permutations, index = swaps(categories)
     shape = tf.concat([[num_samples], tf.shape(logits)], axis=0)
     exponentials = -tf.math.log(tf.random.stateless_uniform(shape, seed, minval=1e-30))
-    pi = exponentials / tf.reduce_sum(exponentials, axis=-1, keepdims=True)  # Dirichlet(1,..,1)
+    # Dirichlet(1,..,1)
+    pi = exponentials / tf.reduce_sum(exponentials, axis=-1, keepdims=True)
     swapped = tf.gather(tf.math.log(pi), permutations, axis=-1)  # [S, R, D, P, K]
     z = tf.one_hot(tf.argmin(swapped - logits[..., None, :], axis=-1), categories)
-    z = tf.transpose(z, [3, 0, 1, 2, 4])  # [P, S, R, D, K]: every variable swapped alike
+    # [P, S, R, D, K]: every variable swapped alike
+    z = tf.transpose(z, [3, 0, 1, 2, 4])
     values = f(tf.reshape(z, tf.concat([[-1], shape[1:]], axis=0)))  # [P * S, R]
     values = tf.reshape(values, [len(permutations), num_samples, -1])
-    by_swap = tf.transpose(tf.gather(values, index), [2, 3, 0, 1])  # f(z^(c<->j)), [S,R,K,K]
-    centered = by_swap - tf.reduce_mean(by_swap, axis=-2, keepdims=True)  # minus mean over c
+    # f(z^(c<->j)), [S,R,K,K]
+    by_swap = tf.transpose(tf.gather(values, index), [2, 3, 0, 1])
+    # minus mean over c
+    centered = by_swap - tf.reduce_mean(by_swap, axis=-2, keepdims=True)
     weights = 1.0 / categories - pi  # [S, R, D, K(j)]
     return tf.reduce_mean(tf.einsum("srcj,srdj->srdc", centered, weights), axis=0)
 

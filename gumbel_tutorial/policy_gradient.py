@@ -131,10 +131,12 @@ class PolicyGradientGAN(AdversarialTrainer):
         g_vars = self.generator.trainable_variables
         with tf.GradientTape() as g_tape:
             logits = self.generator.teacher_forced_logits(tokens)
-            g_loss = -tf.reduce_mean(tf.stop_gradient(advantage) * sequence_log_prob(tokens, logits))
+            g_loss = -tf.reduce_mean(
+                tf.stop_gradient(advantage) * sequence_log_prob(tokens, logits))
             if cfg.entropy_bonus > 0:
                 entropy = tfd.Categorical(logits=logits).entropy()  # [batch, length]
-                g_loss -= cfg.entropy_bonus * tf.reduce_mean(tf.reduce_sum(entropy, axis=-1))
+                g_loss -= cfg.entropy_bonus * tf.reduce_mean(
+                    tf.reduce_sum(entropy, axis=-1))
         self.g_optimizer.apply(g_tape.gradient(g_loss, g_vars), g_vars)
         if cfg.baseline == "moving_average":
             decay = cfg.baseline_decay
@@ -145,7 +147,8 @@ class PolicyGradientGAN(AdversarialTrainer):
         return self._record(
             d_loss, g_loss, real_logits, fake_logits,
             reward=tf.reduce_mean(reward),
-            baseline=tf.identity(self.baseline) if cfg.baseline == "moving_average" else tf.reduce_mean(baseline),
+            baseline=(tf.identity(self.baseline) if cfg.baseline == "moving_average"
+                      else tf.reduce_mean(baseline)),
         )
 
     def _baseline_values(self, reward: tf.Tensor) -> tf.Tensor:

@@ -34,16 +34,21 @@ def pass_through(hard: tf.Tensor, relaxed: tf.Tensor) -> tuple[tf.Tensor, Any]:
 
 def gumbel_rao_core(f: Objective, logits: tf.Tensor, num_samples: int, seed: tf.Tensor,
                     temperature: tf.Tensor, num_conditional: int) -> tf.Tensor:
-    """One Gumbel-Rao estimate per row of ``logits`` ``[R, D, K]``, ``f`` on ``[S, R, D, K]``."""
+    """One Gumbel-Rao estimate per row of ``logits`` ``[R, D, K]``, ``f`` on
+    ``[S, R, D, K]``."""
     noise_seed, conditional_seed = tfp.random.split_seed(seed, n=2)
-    g = sample_gumbel(tf.concat([[num_samples], tf.shape(logits)], axis=0), seed=noise_seed)
+    g = sample_gumbel(tf.concat([[num_samples], tf.shape(logits)], axis=0),
+                      seed=noise_seed)
     with tf.GradientTape() as tape:
         tape.watch(logits)
         log_p = tf.nn.log_softmax(logits)
-        z = tf.one_hot(tf.argmax(log_p + g, axis=-1), tf.shape(logits)[-1])  # the exact sample
-        # M draws of u ~ p(u | z), [M, S, R, D, K], each differentiated as u = logits + noise
-        # with the noise held fixed, as straight-through does; then their mean relaxed sample
-        u_given_z = conditional_gumbel(log_p, z, seed=conditional_seed, num_samples=num_conditional)
+        # the exact sample
+        z = tf.one_hot(tf.argmax(log_p + g, axis=-1), tf.shape(logits)[-1])
+        # M draws of u ~ p(u | z), [M, S, R, D, K], each differentiated as
+        # u = logits + noise with the noise held fixed, as straight-through does;
+        # then their mean relaxed sample
+        u_given_z = conditional_gumbel(log_p, z, seed=conditional_seed,
+                                       num_samples=num_conditional)
         u_given_z = log_p + tf.stop_gradient(u_given_z - log_p)
         relaxed = tf.reduce_mean(tf.nn.softmax(u_given_z / temperature), axis=0)
         objective = tf.reduce_mean(f(pass_through(z, relaxed)), axis=0)  # f at z, once
@@ -68,16 +73,20 @@ def gumbel_rao_gradient(f: Objective, logits: Any, num_samples: int, seed: Seed 
     return problem.shaped(gradient)
 
 
-def indecater_core(f: Objective, logits: tf.Tensor, num_samples: int, seed: tf.Tensor) -> tf.Tensor:
-    """One IndeCateR estimate per row of ``logits`` ``[R, D, K]``, ``f`` on ``[S, R, D, K]``."""
+def indecater_core(f: Objective, logits: tf.Tensor, num_samples: int,
+                   seed: tf.Tensor) -> tf.Tensor:
+    """One IndeCateR estimate per row of ``logits`` ``[R, D, K]``, ``f`` on
+    ``[S, R, D, K]``."""
     _, variables, categories = logits.shape
     z = gumbel_max(tiled(logits, num_samples), seed=seed)  # [S, R, D, K]
-    # For every variable d and value k, the samples with variable d set to k: [D, K, S, R, D, K].
+    # For every variable d and value k, the samples with variable d set to k:
+    # [D, K, S, R, D, K].
     which = tf.reshape(tf.eye(variables), [variables, 1, 1, 1, variables, 1])
     value = tf.reshape(tf.eye(categories), [1, categories, 1, 1, 1, categories])
     changed = z * (1.0 - which) + which * value
     values = f(tf.reshape(changed, tf.concat([[-1], tf.shape(z)[1:]], axis=0)))
-    values = tf.reduce_mean(tf.reshape(values, [variables, categories, num_samples, -1]), axis=2)
+    values = tf.reduce_mean(
+        tf.reshape(values, [variables, categories, num_samples, -1]), axis=2)
     # sum_k E[f | z_d = k] * d p_d(k): chapter 4's exact gradient, variable by variable.
     return softmax_vjp(tf.nn.softmax(logits), tf.transpose(values, [2, 0, 1]))
 

@@ -19,8 +19,10 @@ from .gumbel import gumbel_max
 from .runtime import tf
 
 
-def reinmax_at(f: Objective, logits: tf.Tensor, z: tf.Tensor, temperature: tf.Tensor) -> tf.Tensor:
-    """ReinMax's estimate for each given one-hot sample ``z`` ``[S, R, D, K]`` (chapter 12)."""
+def reinmax_at(f: Objective, logits: tf.Tensor, z: tf.Tensor,
+               temperature: tf.Tensor) -> tf.Tensor:
+    """ReinMax's estimate for each given one-hot sample ``z`` ``[S, R, D, K]``
+    (chapter 12)."""
     with tf.GradientTape() as tape:
         tape.watch(z)
         values = f(z)
