@@ -39,7 +39,8 @@ class Estimator:
     ``unbiased`` says whether its mean is the exact gradient for every setting;
     ``evaluations(num_samples, K, D)`` is how many times one estimate evaluates ``f`` (the
     pathwise estimators also backpropagate through each evaluation). ``temperature`` says
-    whether it takes a ``temperature`` setting, ``binary`` whether it needs K = 2.
+    whether it takes a ``temperature`` setting, ``binary`` whether it needs K = 2, and
+    ``min_samples`` is the fewest samples it can use.
     """
 
     estimate: Callable[..., tf.Tensor]
@@ -47,6 +48,7 @@ class Estimator:
     evaluations: Callable[[int, int, int], int]
     temperature: bool = False
     binary: bool = False
+    min_samples: int = 1
 
 
 @functools.lru_cache(maxsize=256)
@@ -121,6 +123,34 @@ def adapt(estimate: Callable[..., tf.Tensor], temperature: bool = False, **fixed
 
     adapted.__doc__ = f"{estimate.__name__} with {fixed or 'its defaults'}, compiled (chapter 12)."
     return adapted
+
+
+def over_outcomes(estimate: Callable[..., tf.Tensor], **fixed: Any) -> Callable[..., tf.Tensor]:
+    """An estimator of one categorical variable, ``estimate(f, logits [R, N], num_samples,
+    seed=..., **fixed)``, behind the registry's signature: D independent variables become one
+    variable over their N = K**D joint outcomes, whose logits are sums of theirs, so its
+    softmax is their product (chapter 12, for chapter 11's unordered set estimator)."""
+
+    def joint(f: Objective, logits: Any, num_samples: int, seed: Seed = None) -> tf.Tensor:
+        problem = check_problem(f, logits, num_samples, seed)
+        _, variables, categories = problem.logits.shape
+        if categories**variables > MAX_OUTCOMES:
+            raise ValueError(f"logits must have at most {MAX_OUTCOMES} outcomes K**D, got "
+                             f"{categories}**{variables}")
+        index = np.array(list(itertools.product(range(categories), repeat=variables)))
+        outcomes = tf.one_hot(index, categories)  # [N, D, K]
+        with tf.GradientTape() as tape:
+            tape.watch(problem.logits)
+            joint_logits = tf.einsum("rdk,ndk->rn", problem.logits, outcomes)
+
+        def f_joint(z: tf.Tensor) -> tf.Tensor:  # one-hot [S, R, N] -> [S, R]
+            return problem.f(tf.einsum("srn,ndk->srdk", z, outcomes))
+
+        gradient = estimate(f_joint, joint_logits, problem.num_samples, seed=problem.seed, **fixed)
+        return problem.shaped(tape.gradient(joint_logits, problem.logits, output_gradients=gradient))
+
+    joint.__doc__ = f"{estimate.__name__} with {fixed or 'its defaults'}, over joint outcomes (chapter 12)."
+    return joint
 
 
 def exact_gradient(f: Objective, logits: Any) -> tuple[tf.Tensor, tf.Tensor]:

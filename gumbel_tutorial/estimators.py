@@ -14,11 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from .categorical import Estimator, adapt, exact_gradient
-from .checks import (
-    Seed, check_callable, check_choice, check_finite, check_logits, check_positive_int,
-    check_temperature,
-)
+from .categorical import Estimator, adapt, exact_gradient, over_outcomes
+from .checks import (Seed, check_callable, check_choice, check_finite, check_logits, check_positive_int,
+                     check_temperature)
 from .control_variates import rebar_gradient, relax_gradient
 from .coupled import arsm_gradient, disarm_gradient
 from .gumbel import gumbel_max, gumbel_softmax
@@ -26,6 +24,7 @@ from .rao_blackwell import gumbel_rao_gradient, indecater_gradient
 from .reinmax import reinmax_gradient
 from .runtime import tf, tfd
 from .seeds import check_seed
+from .without_replacement import unordered_set_gradient
 
 Objective = Callable[[tf.Tensor], tf.Tensor]
 
@@ -236,7 +235,7 @@ def bias_variance(estimates: Any, exact: Any) -> BiasVariance:
 ONCE = lambda s, k, d: s  # noqa: E731  (one evaluation of f per sample)
 CATEGORICAL_ESTIMATORS: Mapping[str, Estimator] = MappingProxyType({
     "REINFORCE": Estimator(adapt(categorical_score_function_gradient), True, ONCE),
-    "REINFORCE + LOO": Estimator(adapt(categorical_score_function_gradient, baseline="leave_one_out"), True, ONCE),
+    "REINFORCE + LOO": Estimator(adapt(categorical_score_function_gradient, baseline="leave_one_out"), True, ONCE, min_samples=2),
     "relaxed GS": Estimator(adapt(gumbel_softmax_gradient, True), False, ONCE, True),
     "straight-through": Estimator(adapt(gumbel_softmax_gradient, True, hard=True), False, ONCE, True),
     "REBAR": Estimator(rebar_gradient, True, lambda s, k, d: 3 * s, True),
@@ -246,4 +245,5 @@ CATEGORICAL_ESTIMATORS: Mapping[str, Estimator] = MappingProxyType({
     "DisARM": Estimator(disarm_gradient, True, lambda s, k, d: 2 * s, binary=True),
     "ARSM": Estimator(arsm_gradient, True, lambda s, k, d: s * (k * (k - 1) // 2 + 1)),
     "IndeCateR": Estimator(indecater_gradient, True, lambda s, k, d: s * d * k),
+    "unordered set": Estimator(over_outcomes(unordered_set_gradient, baseline="within_set"), True, ONCE, min_samples=2),
 })

@@ -22,6 +22,7 @@ from gumbel_tutorial.conditional_gumbel import conditional_gumbel
 from gumbel_tutorial.control_variates import fit_surrogate
 from gumbel_tutorial.reinmax import reinmax_at
 from gumbel_tutorial.runtime import tf
+from gumbel_tutorial.without_replacement import unordered_set_gradient
 
 REGISTRY = estimators.CATEGORICAL_ESTIMATORS
 UNBIASED = sorted(name for name, record in REGISTRY.items() if record.unbiased)
@@ -67,7 +68,7 @@ def setup(categories: int, variables: int, logits_kind: str, f_kind: str):
 def many(name: str, f, theta: np.ndarray, seed: int, repetitions: int = REPETITIONS, **settings) -> np.ndarray:
     """``repetitions`` independent estimates, computed in chunks of the same shape."""
     rows = np.broadcast_to(theta, (min(CHUNK, repetitions), *theta.shape))
-    samples = 2 if name == "REINFORCE + LOO" else 1  # the fewest each estimator allows
+    samples = REGISTRY[name].min_samples  # the fewest each estimator allows
     chunks = [REGISTRY[name].estimate(f, rows, samples, (seed, i), **settings).numpy()
               for i in range(max(1, repetitions // CHUNK))]
     return np.concatenate(chunks)
@@ -231,8 +232,12 @@ def test_no_nan_or_inf_at_extreme_settings(name):
 
 def test_registry_records():
     assert set(REGISTRY) == {"REINFORCE", "REINFORCE + LOO", "relaxed GS", "straight-through", "REBAR",
-                             "RELAX", "Gumbel-Rao", "ReinMax", "DisARM", "ARSM", "IndeCateR"}
-    assert set(UNBIASED) == {"REINFORCE", "REINFORCE + LOO", "REBAR", "RELAX", "DisARM", "ARSM", "IndeCateR"}
+                             "RELAX", "Gumbel-Rao", "ReinMax", "DisARM", "ARSM", "IndeCateR",
+                             "unordered set"}
+    assert set(UNBIASED) == {"REINFORCE", "REINFORCE + LOO", "REBAR", "RELAX", "DisARM", "ARSM", "IndeCateR",
+                             "unordered set"}
+    assert {name for name, record in REGISTRY.items() if record.min_samples == 2} == {
+        "REINFORCE + LOO", "unordered set"}
     assert REGISTRY["ARSM"].evaluations(2, 10, 3) == 2 * 46
     assert REGISTRY["IndeCateR"].evaluations(2, 10, 3) == 60
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -271,3 +276,12 @@ def test_bad_settings_name_the_setting():
         REGISTRY["RELAX"].estimate(*good, surrogate=3)
     with pytest.raises(ValueError, match=r"^scale must"):
         REGISTRY["REBAR"].estimate(*good, scale=np.nan)
+
+
+def test_over_outcomes_of_one_variable_is_the_estimator_itself():
+    theta = logits_for(5, 1, "peaked")  # [1, 5]: D = 1
+    rows = np.broadcast_to(theta, (50, 1, 5))
+    f = categorical.cubic(np.full((1, 5), 0.3, np.float32))
+    joint = REGISTRY["unordered set"].estimate(f, rows, 3, (4, 5)).numpy()
+    direct = unordered_set_gradient(lambda z: f(z[..., None, :]), rows[:, 0], 3, "within_set", seed=(4, 5))
+    np.testing.assert_allclose(joint[:, 0], direct.numpy(), rtol=1e-5, atol=1e-7)
