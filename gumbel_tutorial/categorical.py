@@ -129,7 +129,8 @@ def over_outcomes(estimate: Callable[..., tf.Tensor], **fixed: Any) -> Callable[
     """An estimator of one categorical variable, ``estimate(f, logits [R, N], num_samples,
     seed=..., **fixed)``, behind the registry's signature: D independent variables become one
     variable over their N = K**D joint outcomes, whose logits are sums of theirs, so its
-    softmax is their product (chapter 12, for chapter 11's unordered set estimator)."""
+    softmax is their product (chapter 12, for chapter 11's unordered set estimator). It draws
+    at most N samples: an estimator without replacement has no more to draw."""
 
     def joint(f: Objective, logits: Any, num_samples: int, seed: Seed = None) -> tf.Tensor:
         problem = check_problem(f, logits, num_samples, seed)
@@ -146,7 +147,8 @@ def over_outcomes(estimate: Callable[..., tf.Tensor], **fixed: Any) -> Callable[
         def f_joint(z: tf.Tensor) -> tf.Tensor:  # one-hot [S, R, N] -> [S, R]
             return problem.f(tf.einsum("srn,ndk->srdk", z, outcomes))
 
-        gradient = estimate(f_joint, joint_logits, problem.num_samples, seed=problem.seed, **fixed)
+        samples = min(problem.num_samples, len(index))
+        gradient = estimate(f_joint, joint_logits, samples, seed=problem.seed, **fixed)
         return problem.shaped(tape.gradient(joint_logits, problem.logits, output_gradients=gradient))
 
     joint.__doc__ = f"{estimate.__name__} with {fixed or 'its defaults'}, over joint outcomes (chapter 12)."

@@ -245,5 +245,6 @@ CATEGORICAL_ESTIMATORS: Mapping[str, Estimator] = MappingProxyType({
     "DisARM": Estimator(disarm_gradient, True, lambda s, k, d: 2 * s, binary=True),
     "ARSM": Estimator(arsm_gradient, True, lambda s, k, d: s * (k * (k - 1) // 2 + 1)),
     "IndeCateR": Estimator(indecater_gradient, True, lambda s, k, d: s * d * k),
-    "unordered set": Estimator(over_outcomes(unordered_set_gradient, baseline="within_set"), True, ONCE, min_samples=2),
+    "unordered set": Estimator(over_outcomes(unordered_set_gradient, baseline="within_set"), True,
+                               lambda s, k, d: min(s, k**d), min_samples=2),
 })

@@ -285,3 +285,12 @@ def test_over_outcomes_of_one_variable_is_the_estimator_itself():
     joint = REGISTRY["unordered set"].estimate(f, rows, 3, (4, 5)).numpy()
     direct = unordered_set_gradient(lambda z: f(z[..., None, :]), rows[:, 0], 3, "within_set", seed=(4, 5))
     np.testing.assert_allclose(joint[:, 0], direct.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_unordered_set_with_every_outcome_is_the_exact_gradient():
+    # Without replacement there are only K**D outcomes to draw: asked for more, it draws all
+    # of them, and a set that is always the same gives the exact gradient every time.
+    theta, f, exact = setup(2, 1, "peaked", "cubic")
+    grads = REGISTRY["unordered set"].estimate(f, np.broadcast_to(theta, (10, 2)), 4, (1, 2)).numpy()
+    np.testing.assert_allclose(grads, np.broadcast_to(exact, grads.shape), rtol=1e-4, atol=1e-6)
+    assert REGISTRY["unordered set"].evaluations(4, 2, 1) == 2
