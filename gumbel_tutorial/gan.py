@@ -30,7 +30,7 @@ class GANConfig(AdversarialConfig):
     Gumbel-softmax at the annealed temperature (``real_inputs="relaxed"``), or shown to the
     discriminator as exact one-hot vectors (``"one_hot"``, for generators whose outputs are
     straight-through one-hots). ``token_gradient`` picks the backward pass of those one-hot
-    outputs: straight-through, Gumbel-Rao or ReinMax (chapter 12, section 12.8).
+    outputs: straight-through, Gumbel-Rao or ReinMax (chapter 12, section 12.9).
     """
 
     generator_batch_size: int | None = None

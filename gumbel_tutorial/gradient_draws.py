@@ -50,11 +50,11 @@ ESTIMATORS = (
 (the paper), with hard feedback (``ours``), and straight-through one-hot outputs; and
 leave-one-out REINFORCE on the relaxed-feedback process that ``gumbel_relaxed`` samples."""
 
-SAMPLED_PROCESS = {
-    "reinforce": "q_theta", "reinforce_loo": "q_theta", "gumbel_relaxed": "relaxed_feedback",
-    "gumbel_hard_feedback": "q_theta", "straight_through": "q_theta",
-    "reinforce_relaxed_process": "relaxed_feedback",
-}
+TOKEN_ESTIMATORS = ("gumbel_rao", "reinmax")
+"""Chapter 12's one-hot tokens (section 12.9): straight-through's forward pass, with Gumbel-Rao's
+or ReinMax's backward pass (:mod:`gumbel_tutorial.token_gradients`)."""
+RELAXED_PROCESS = ("gumbel_relaxed", "reinforce_relaxed_process")
+SAMPLED_PROCESS = {e: "relaxed_feedback" if e in RELAXED_PROCESS else "q_theta" for e in ESTIMATORS + TOKEN_ESTIMATORS}
 """The process whose strings each estimator draws: ``q_theta`` (one-hot feedback) or the
 relaxed-feedback process of ``generate(feedback="relaxed")``."""
 
@@ -158,10 +158,11 @@ def _surrogate(
         weight = advantages(discriminator, tf.one_hot(tokens, generator.vocab_size),
                             estimator == "reinforce_loo")
         return tf.reduce_mean(weight * conditional_log_prob(generator, tokens, seed))
+    token = estimator in ("straight_through", *TOKEN_ESTIMATORS)
     vectors = generator.generate(
         batch_size, temperature, seed=seed,
         feedback="relaxed" if estimator == "gumbel_relaxed" else "hard",
-        straight_through_output=estimator == "straight_through",
+        straight_through_output=token, token_gradient=estimator if token else "straight_through",
     )
     return tf.reduce_mean(discriminator(vectors))
 
@@ -183,7 +184,7 @@ def gradient_draws(
     generator with a noise input is handled as the module's docstring says; see
     :data:`SAMPLED_PROCESS` for the process each estimator draws from.
     """
-    check_choice(estimator, "estimator", ESTIMATORS)
+    check_choice(estimator, "estimator", ESTIMATORS + TOKEN_ESTIMATORS)
     draws = check_positive_int(draws, "draws")
     batch_size = check_positive_int(batch_size, "batch_size")
     if estimator in ("reinforce_loo", "reinforce_relaxed_process") and batch_size < 2:

@@ -1,4 +1,4 @@
-"""One-hot tokens with a chosen backward pass, for the sequence GAN (chapter 12, section 12.8).
+"""One-hot tokens with a chosen backward pass, for the sequence GAN (chapter 12, section 12.9).
 
 Chapter 12's categorical estimators take an objective ``f`` and return a gradient. Inside an LSTM
 generator there is no such ``f``: the token is a tensor that flows on into the discriminator and

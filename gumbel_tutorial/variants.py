@@ -81,7 +81,7 @@ for _key in OURS_CHANGES:
 OURS_ONE_HOT = {**{name: value for change in OURS_CHANGES.values() for name, value in change.items()},
                 "straight_through": True, "real_inputs": "one_hot"}
 """``ours`` with one-hot outputs and one-hot real inputs: the forward pass of the token
-estimators of chapter 12, which differ only in their backward pass (section 12.8)."""
+estimators of chapter 12, which differ only in their backward pass (section 12.9)."""
 TOKEN_VARIANTS = {"ours_st": "straight_through", "ours_gumbel_rao": "gumbel_rao", "ours_reinmax": "reinmax"}
 for _name, _gradient in TOKEN_VARIANTS.items():
     VARIANTS[_name] = Variant(
