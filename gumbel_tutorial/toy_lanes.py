@@ -3,12 +3,15 @@
 Every replica of every configuration is a *lane*: each variable carries a leading lane axis and
 Adam acts element-wise, so lanes never interact, and one ``tf.function`` call (XLA-compiled by
 default) runs a whole epoch with its loops over discriminator and generator updates in-graph.
+The lanes read their settings through :class:`LaneSettings`, which ``toy_gan.ToyGANConfig``
+satisfies; this module never imports ``toy_gan``, so the two import in one direction only.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Protocol
 
 import keras
 import numpy as np
@@ -17,13 +20,32 @@ from .gumbel import gumbel_max, sample_gumbel
 from .losses import discriminator_loss, generator_loss
 from .noise import smooth
 from .runtime import tf
+from .schedules import TemperatureSchedule
 from .seeds import derive_seed
-
-if TYPE_CHECKING:
-    from .toy_gan import ToyGANConfig
 
 DISCRIMINATORS = ("logistic", "mlp")
 NOISE_ALGORITHM = "philox"  # measured inside XLA on a CPU: ~6x faster than "auto_select"
+
+
+class LaneSettings(Protocol):
+    """What the lanes read from one configuration (``toy_gan.ToyGANConfig`` has all of it)."""
+
+    true_probs: tuple[float, ...]
+    batch_size: int
+    learning_rate: float
+    batches_per_epoch: int
+    generator_steps: int
+    temperature: TemperatureSchedule
+    discriminator: str
+    hidden_units: int
+    real_data: str
+    smoothing: float
+    replicas: int
+    eval_size: int
+    seed: int
+
+    @property
+    def categories(self) -> int: ...
 
 
 class ToyGANLanes:
@@ -35,7 +57,7 @@ class ToyGANLanes:
     each discriminator is one batched matrix product over a contiguous slice of lanes.
     """
 
-    def __init__(self, configs: list[ToyGANConfig], jit_compile: bool = True) -> None:
+    def __init__(self, configs: Sequence[LaneSettings], jit_compile: bool = True) -> None:
         self.order = sorted(range(len(configs)), key=lambda i: DISCRIMINATORS.index(configs[i].discriminator))
         self.configs = [configs[i] for i in self.order]
         c = self.configs[0]
