@@ -36,13 +36,15 @@ def _reinmax_token(logits: tf.Tensor, z: tf.Tensor, temperature: tf.Tensor) -> t
     return tf.identity(z), grad
 
 
-def hard_token(logits: tf.Tensor, relaxed: tf.Tensor, temperature: Any, seed: tf.Tensor,
-               method: TokenGradient = "straight_through", num_conditional: int = 10) -> tf.Tensor:
+def hard_token(logits: tf.Tensor, relaxed: tf.Tensor, temperature: Any,
+               seed: tf.Tensor, method: TokenGradient = "straight_through",
+               num_conditional: int = 10) -> tf.Tensor:
     """The one-hot argmax of ``relaxed`` (a Gumbel-softmax sample of ``logits`` at
-    ``temperature``) forward, with ``method``'s gradient to ``logits`` backward (chapter 12).
+    ``temperature``) forward, with ``method``'s gradient to ``logits`` backward
+    (chapter 12).
 
-    ``seed`` is the seed of the step's Gumbel noise; Gumbel-Rao derives from it the seed of its
-    ``num_conditional`` conditional noises, and the other two methods draw nothing.
+    ``seed`` is the seed of the step's Gumbel noise; Gumbel-Rao derives from it the
+    seed of its ``num_conditional`` conditional noises; the other two draw nothing.
     """
     check_choice(method, "method", TOKEN_GRADIENTS)
     hard = straight_through(relaxed)
@@ -54,9 +56,10 @@ def hard_token(logits: tf.Tensor, relaxed: tf.Tensor, temperature: Any, seed: tf
         return _reinmax_token(logits, z, temperature)
     log_p = tf.nn.log_softmax(logits)
     noise_seed = tfp.random.split_seed(seed, n=2)[1]
+    count = check_positive_int(num_conditional, "num_conditional")
     noise = conditional_gumbel(tf.stop_gradient(log_p), z, seed=noise_seed,
-                               num_samples=check_positive_int(num_conditional, "num_conditional"))
-    # u = log p + noise, differentiated with the noise held fixed, as straight-through does
+                               num_samples=count)
+    # u = log p + noise, differentiated with the noise held fixed, as straight-through
     u = log_p + tf.stop_gradient(noise - log_p)
     return pass_through(z, tf.reduce_mean(tf.nn.softmax(u / temperature), axis=0))
 
