@@ -129,7 +129,8 @@ class SequenceGAN(AdversarialTrainer):
         with tf.GradientTape() as g_tape:
             fake = self.generator.generate(
                 fake_batch, generator_temperature, seed=seeds[2], feedback=cfg.feedback,
-                straight_through_output=cfg.straight_through, token_gradient=cfg.token_gradient,
+                straight_through_output=cfg.straight_through,
+                token_gradient=cfg.token_gradient,
             )
             with g_tape.stop_recording(), tf.GradientTape() as d_tape:
                 # One LSTM pass over real and generated sequences together; each batch
