@@ -125,6 +125,14 @@ def adapt(estimate: Callable[..., tf.Tensor], temperature: bool = False, **fixed
     return adapted
 
 
+def outcome_index(categories: int, variables: int) -> np.ndarray:
+    """Every one of the K**D outcomes of D variables with K categories, as category indices
+    ``[K**D, D]`` (chapter 12); a ``ValueError`` beyond ``MAX_OUTCOMES``."""
+    if categories**variables > MAX_OUTCOMES:
+        raise ValueError(f"logits must have at most {MAX_OUTCOMES} outcomes K**D, got {categories}**{variables}")
+    return np.array(list(itertools.product(range(categories), repeat=variables)))
+
+
 def over_outcomes(estimate: Callable[..., tf.Tensor], **fixed: Any) -> Callable[..., tf.Tensor]:
     """An estimator of one categorical variable, ``estimate(f, logits [R, N], num_samples,
     seed=..., **fixed)``, behind the registry's signature: D independent variables become one
@@ -135,10 +143,7 @@ def over_outcomes(estimate: Callable[..., tf.Tensor], **fixed: Any) -> Callable[
     def joint(f: Objective, logits: Any, num_samples: int, seed: Seed = None) -> tf.Tensor:
         problem = check_problem(f, logits, num_samples, seed)
         _, variables, categories = problem.logits.shape
-        if categories**variables > MAX_OUTCOMES:
-            raise ValueError(f"logits must have at most {MAX_OUTCOMES} outcomes K**D, got "
-                             f"{categories}**{variables}")
-        index = np.array(list(itertools.product(range(categories), repeat=variables)))
+        index = outcome_index(categories, variables)
         outcomes = tf.one_hot(index, categories)  # [N, D, K]
         with tf.GradientTape() as tape:
             tape.watch(problem.logits)
@@ -167,9 +172,7 @@ def exact_gradient(f: Objective, logits: Any) -> tuple[tf.Tensor, tf.Tensor]:
     if logits.shape.rank != 3:
         raise ValueError(f"logits must have shape [R, D, K], got shape {logits.shape}")
     rows, variables, categories = logits.shape
-    if categories**variables > MAX_OUTCOMES:
-        raise ValueError(f"logits must have at most {MAX_OUTCOMES} outcomes K**D, got {categories}**{variables}")
-    index = np.array(list(itertools.product(range(categories), repeat=variables)))
+    index = outcome_index(categories, variables)
     outcomes = tf.one_hot(index, categories)[:, None]  # [N, 1, D, K]
     values = f(tf.broadcast_to(outcomes, [len(index), rows, variables, categories]))  # [N, R]
     with tf.GradientTape() as tape:

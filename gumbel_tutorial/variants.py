@@ -67,8 +67,12 @@ OURS_CHANGES: dict[str, dict[str, Any]] = {
 """The four settings in which ``ours`` differs from variant (a)."""
 
 
+def _settings(keys: Sequence[str]) -> dict[str, Any]:
+    return {name: value for key in keys for name, value in OURS_CHANGES[key].items()}
+
+
 def _with_changes(keys: Sequence[str]) -> Callable[[int], GANConfig]:
-    settings = {name: value for key in keys for name, value in OURS_CHANGES[key].items()}
+    settings = _settings(keys)
     return lambda n: GANConfig(iterations=n, **settings)
 
 
@@ -78,8 +82,7 @@ for _key in OURS_CHANGES:
     VARIANTS[f"a+{_key}"] = Variant(f"(a) with only the change {_key} of ours", _with_changes([_key]))
     VARIANTS[f"ours-{_key}"] = Variant(f"ours without its change {_key}",
                                        _with_changes([k for k in OURS_CHANGES if k != _key]))
-OURS_ONE_HOT = {**{name: value for change in OURS_CHANGES.values() for name, value in change.items()},
-                "straight_through": True, "real_inputs": "one_hot"}
+OURS_ONE_HOT = {**_settings(list(OURS_CHANGES)), "straight_through": True, "real_inputs": "one_hot"}
 """``ours`` with one-hot outputs and one-hot real inputs: the forward pass of the token
 estimators of chapter 12, which differ only in their backward pass (section 12.9)."""
 TOKEN_VARIANTS = {"ours_st": "straight_through", "ours_gumbel_rao": "gumbel_rao", "ours_reinmax": "reinmax"}
