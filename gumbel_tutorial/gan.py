@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal
+from typing import Any, Literal
 
 from . import grammar
 from .adversarial import AdversarialConfig, AdversarialTrainer
@@ -14,10 +14,15 @@ from .noise import relaxed_real_inputs
 from .runtime import tf
 from .schedules import ConstantTemperature, LinearAnneal
 from .seeds import derive_seed
+from .sequence_rebar import rebar_parts, rebar_paths
 from .token_gradients import TOKEN_GRADIENTS, TokenGradient
 
 RealInputs = Literal["relaxed", "one_hot"]
 REAL_INPUTS = ("relaxed", "one_hot")
+GENERATOR_GRADIENTS = (*TOKEN_GRADIENTS, "rebar")
+"""The one-hot outputs' gradients: chapter 12's tokens, or REBAR over the whole batch."""
+REBAR_DECAY = 0.99
+"""Decay of the moving averages from which a REBAR run sets ``eta`` (chapter 12, 12.9)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,7 +35,10 @@ class GANConfig(AdversarialConfig):
     Gumbel-softmax at the annealed temperature (``real_inputs="relaxed"``), or shown to the
     discriminator as exact one-hot vectors (``"one_hot"``, for generators whose outputs are
     straight-through one-hots). ``token_gradient`` picks the backward pass of those one-hot
-    outputs: straight-through, Gumbel-Rao or ReinMax (chapter 12, section 12.9).
+    outputs: straight-through, Gumbel-Rao or ReinMax (chapter 12, section 12.9); or
+    ``"rebar"``, the unbiased estimator of :mod:`gumbel_tutorial.sequence_rebar`, which needs
+    hard feedback and the paper's loss (the generator's strings must have a known
+    probability, and each string its own share of the loss).
     """
 
     generator_batch_size: int | None = None
@@ -43,7 +51,7 @@ class GANConfig(AdversarialConfig):
     noise: NoiseMode = "hidden_and_cell"
     feedback: Feedback = "relaxed"
     straight_through: bool = False
-    token_gradient: TokenGradient = "straight_through"
+    token_gradient: TokenGradient | Literal["rebar"] = "straight_through"
     generator_loss: GeneratorLoss = "paper"
 
     def __post_init__(self) -> None:
@@ -61,11 +69,16 @@ class GANConfig(AdversarialConfig):
         check_choice(self.noise, "noise", NOISE_MODES)
         check_choice(self.feedback, "feedback", FEEDBACKS)
         check_choice(self.generator_loss, "generator_loss", GENERATOR_LOSSES)
-        check_choice(self.token_gradient, "token_gradient", TOKEN_GRADIENTS)
+        check_choice(self.token_gradient, "token_gradient", GENERATOR_GRADIENTS)
         if self.token_gradient != "straight_through" and not self.straight_through:
             raise ValueError(
                 "token_gradient must be 'straight_through' unless straight_through=True (the others"
                 f" replace the gradient of one-hot outputs), got {self.token_gradient!r}"
+            )
+        if self.token_gradient == "rebar" and (self.feedback, self.generator_loss) != ("hard", "paper"):
+            raise ValueError(
+                "token_gradient='rebar' needs feedback='hard' and generator_loss='paper', got"
+                f" feedback={self.feedback!r} and generator_loss={self.generator_loss!r}"
             )
 
     @property
@@ -98,7 +111,15 @@ class SequenceGAN(AdversarialTrainer):
             config.hidden_size, grammar.VOCAB_SIZE, config.length, config.noise,
             init_seed=derive_seed(seed, "generator_init"),
         )
+        self.rebar = config.token_gradient == "rebar"
+        if self.rebar:  # REBAR's eta, from moving averages of score . control and control^2
+            self.history_keys = (*self.history_keys, "eta")
+            self.rebar_moments = tf.Variable([0.0, 0.0], trainable=False, name="rebar_moments")
         super().__init__(config, generator, seed)
+
+    def _trackables(self) -> dict[str, Any]:
+        extra = {"rebar_moments": self.rebar_moments} if self.rebar else {}
+        return {**super()._trackables(), **extra}
 
     def _postfix(self, record: dict[str, float]) -> dict[str, str]:
         return {"tau": f"{record['temperature']:.2f}", "d": f"{record['d_loss']:.3f}", "g": f"{record['g_loss']:.3f}"}
@@ -126,12 +147,16 @@ class SequenceGAN(AdversarialTrainer):
         fake_batch = cfg.generator_batch_size or cfg.batch_size
         d_vars = self.discriminator.trainable_variables
         g_vars = self.generator.trainable_variables
-        with tf.GradientTape() as g_tape:
-            fake = self.generator.generate(
-                fake_batch, generator_temperature, seed=seeds[2], feedback=cfg.feedback,
-                straight_through_output=cfg.straight_through,
-                token_gradient=cfg.token_gradient,
-            )
+        with tf.GradientTape(persistent=self.rebar) as g_tape:
+            if self.rebar:
+                paths = rebar_paths(self.generator, fake_batch, generator_temperature, seeds[2])
+                fake = paths.tokens
+            else:
+                fake = self.generator.generate(
+                    fake_batch, generator_temperature, seed=seeds[2], feedback=cfg.feedback,
+                    straight_through_output=cfg.straight_through,
+                    token_gradient=cfg.token_gradient,
+                )
             with g_tape.stop_recording(), tf.GradientTape() as d_tape:
                 # One LSTM pass over real and generated sequences together; each batch
                 # is scored with its own minibatch statistics.
@@ -143,11 +168,39 @@ class SequenceGAN(AdversarialTrainer):
             with g_tape.stop_recording():
                 self.d_optimizer.apply(d_tape.gradient(d_loss, d_vars), d_vars)
             g_loss = generator_loss(self.discriminator(fake), cfg.generator_loss)
-        self.g_optimizer.apply(g_tape.gradient(g_loss, g_vars), g_vars)
+            if self.rebar:
+                score, control = rebar_parts(self.discriminator, paths)
+        if self.rebar:
+            gradients, extra = self._rebar_gradients(g_tape, score, control, g_vars)
+        else:
+            gradients, extra = g_tape.gradient(g_loss, g_vars), {}
+        self.g_optimizer.apply(gradients, g_vars)
         self.step.assign_add(1)
         return self._record(
-            d_loss, g_loss, real_logits, fake_logits, temperature=generator_temperature
+            d_loss, g_loss, real_logits, fake_logits, temperature=generator_temperature,
+            **extra,
         )
+
+    def _rebar_gradients(
+        self, tape: tf.GradientTape, score: tf.Tensor, control: tf.Tensor, variables: list[Any]
+    ) -> tuple[list[tf.Tensor], dict[str, tf.Tensor]]:
+        """The paper loss's gradient by REBAR (chapter 12, section 12.9), and its ``eta``.
+
+        ``eta`` is the ratio of the moving averages of ``score . control`` and
+        ``control . control`` over earlier iterations (1 before the first): the
+        variance-minimizing value, set without this iteration's draw so that the estimate
+        stays unbiased.
+        """
+        score_grads = tape.gradient(score, variables)
+        control_grads = tape.gradient(control, variables)
+        cross, square = tf.unstack(self.rebar_moments)
+        eta = tf.where(square > 0, tf.math.divide_no_nan(cross, square), 1.0)
+        dot = [tf.add_n([tf.reduce_sum(a * b) for a, b in zip(control_grads, other)])
+               for other in (score_grads, control_grads)]
+        self.rebar_moments.assign(REBAR_DECAY * self.rebar_moments + (1 - REBAR_DECAY) * tf.stack(dot))
+        # The paper's loss is minus the mean logit, whose gradient REBAR estimates.
+        gradients = [eta * c - s for s, c in zip(score_grads, control_grads)]
+        return gradients, {"eta": eta}
 
     def sample_strings(self, n: int, seed: int = 0, temperature: float | None = None) -> list[str]:
         """``n`` generated strings: the argmax of each Gumbel-softmax output (chapter 8).

@@ -33,6 +33,7 @@ around their mean and how far that mean points from an unbiased reference.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -113,6 +114,7 @@ def _others(batch_size: int) -> tf.Tensor:
 
 def advantages(
     discriminator: SequenceDiscriminator, one_hots: tf.Tensor, leave_one_out: bool,
+    encoded: tf.Tensor | None = None,
 ) -> tf.Tensor:
     """Each string's weight ``[batch]`` in a score-function estimate of ``E[a]`` (chapter 10).
 
@@ -122,17 +124,19 @@ def advantages(
     logits. With ``T`` the batch's summed logit and ``T_j`` that of the batch without ``s_j`` (its
     features recomputed without it), the weight is ``T - T_j`` (``T - T_j * m / (m - 1)`` with
     ``leave_one_out``): ``T_j`` does not depend on ``s_j``, so both stay unbiased, and without
-    minibatch features they equal the two weights above.
+    minibatch features they equal the two weights above. ``encoded``, if given, is
+    ``discriminator.encode(one_hots)``, already computed.
     """
     batch_size = one_hots.shape[0]
     if batch_size < 2 and (leave_one_out or discriminator.minibatch_features):
         raise ValueError(f"one_hots must hold at least 2 strings to leave one out, got {batch_size}")
+    if encoded is None:
+        encoded = discriminator.encode(one_hots)
     if not discriminator.minibatch_features:
-        reward = discriminator(one_hots)
+        reward = discriminator.score(encoded, one_hots)
         if leave_one_out:
             reward -= (tf.reduce_sum(reward) - reward) / (batch_size - 1)
         return tf.stop_gradient(reward)
-    encoded = discriminator.encode(one_hots)
     total = tf.reduce_sum(discriminator.score(encoded, one_hots))
 
     def total_without(indices: tf.Tensor) -> tf.Tensor:
@@ -193,18 +197,29 @@ def gradient_draws(
         raise ValueError(
             f"batch_size must be >= 2 for a discriminator with minibatch features, got {batch_size}")
     check_temperature(temperature)
+    [found] = draw_gradients(generator, lambda step_seed: [_surrogate(
+        generator, discriminator, estimator, batch_size, step_seed, temperature)], draws, seed)
+    return found
+
+
+def draw_gradients(generator: SequenceGenerator, surrogates: Callable[[tf.Tensor], list[tf.Tensor]],
+                   draws: int, seed: int) -> list[list[np.ndarray]]:
+    """The gradients of ``surrogates(step_seed)``, scalars built inside a gradient tape from a
+    stateless seed, drawn ``draws`` times with seeds derived from ``seed``: for each surrogate,
+    one array ``[draws, *shape]`` per trainable variable of ``generator`` (chapters 10, 12)."""
+    draws = check_positive_int(draws, "draws")
     root = derive_seed(check_root(seed, "seed"), "stateless")
     variables = generator.trainable_variables
 
     @tf.function
-    def one_draw(index: tf.Tensor) -> list[tf.Tensor]:
-        with tf.GradientTape() as tape:
-            objective = _surrogate(generator, discriminator, estimator, batch_size,
-                                   tf.stack([tf.constant(root, tf.int32), index]), temperature)
-        return tape.gradient(objective, variables)
+    def one_draw(index: tf.Tensor) -> list[list[tf.Tensor]]:
+        with tf.GradientTape(persistent=True) as tape:
+            targets = surrogates(tf.stack([tf.constant(root, tf.int32), index]))
+        return [tape.gradient(target, variables) for target in targets]
 
     samples = [one_draw(tf.constant(i, tf.int32)) for i in range(draws)]
-    return [np.stack([draw[k].numpy() for draw in samples]) for k in range(len(variables))]
+    return [[np.stack([draw[part][k].numpy() for draw in samples]) for k in range(len(variables))]
+            for part in range(len(samples[0]))]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -85,7 +85,8 @@ for _key in OURS_CHANGES:
 OURS_ONE_HOT = {**_settings(list(OURS_CHANGES)), "straight_through": True, "real_inputs": "one_hot"}
 """``ours`` with one-hot outputs and one-hot real inputs: the forward pass of the token
 estimators of chapter 12, which differ only in their backward pass (section 12.9)."""
-TOKEN_VARIANTS = {"ours_st": "straight_through", "ours_gumbel_rao": "gumbel_rao", "ours_reinmax": "reinmax"}
+TOKEN_VARIANTS = {"ours_st": "straight_through", "ours_gumbel_rao": "gumbel_rao", "ours_reinmax": "reinmax",
+                  "ours_rebar": "rebar"}
 for _name, _gradient in TOKEN_VARIANTS.items():
     VARIANTS[_name] = Variant(
         f"ours with one-hot outputs and real inputs, the outputs' gradient by {_gradient}",

@@ -167,7 +167,7 @@ def test_mle_learns():
         ({"feedback": "soft"}, "feedback"),
         ({"real_confidence": 1.5}, "real_confidence"),
         ({"generator_loss": "wgan"}, "generator_loss"),
-        ({"token_gradient": "rebar"}, "token_gradient"),
+        ({"token_gradient": "score"}, "token_gradient"),
         ({"token_gradient": "reinmax"}, "token_gradient must be 'straight_through' unless"),
     ],
 )
