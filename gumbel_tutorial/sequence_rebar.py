@@ -23,9 +23,13 @@ With the discriminator's mean logit ``a`` as the objective, one estimate is
     g = sum_j w_j d log q(b_j) / m + eta (d a(y) - d a(y~)),
     w_j = A_j(b) - eta A_j(y~),
 
-where ``A_j`` is string ``j``'s share of the batch's summed logit (chapter 10's
-:func:`~gumbel_tutorial.gradient_draws.advantages`: its own logit, or with minibatch features
-the total less the total without it). It is unbiased for every ``eta`` and ``tau``;
+where ``A_j`` is string ``j``'s share of the batch's summed logit less a leave-one-out
+baseline (chapter 10's :func:`~gumbel_tutorial.advantages.advantages`: its own logit less
+the mean of the others', or with minibatch features the batch's total less that without it,
+rescaled). The baseline depends on the other strings only, so it adds no bias; without it the
+score term is dozens of times noisier than chapter 10's leave-one-out REINFORCE, and the
+relaxation alone does not make up for that. With ``eta = 0`` the estimate *is* that
+REINFORCE. It is unbiased for every ``eta`` and ``tau``;
 :func:`rebar_parts` returns its two halves, the score-function term at ``eta = 0``
 (REINFORCE) and the control variate, so that ``eta`` can be chosen to make the variance
 small (:func:`variance_scale`).
@@ -40,10 +44,16 @@ import numpy as np
 
 from .checks import check_positive_int, check_temperature
 from .conditional_gumbel import conditional_gumbel
-from .gradient_draws import advantages, draw_gradients
+from .advantages import advantages
+from .gradient_draws import draw_gradients
 from .gumbel import sample_gumbel
 from .models import SequenceDiscriminator, SequenceGenerator
 from .runtime import tf, tfp
+
+REBAR_TEMPERATURE = 0.5
+"""The relaxation's temperature in the sequence GAN's REBAR runs: of 0.1, 0.3, 0.5, 1 and 2,
+the one whose control variate removed the most variance at two of chapter 10's three points
+(``benchmarks/token_gradients.py``, ``results/token_gradients.json``)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,14 +120,15 @@ def rebar_parts(discriminator: SequenceDiscriminator,
     """REBAR's two halves for the discriminator's mean logit, ``(score, control)``, whose
     gradients combine as ``d score - eta * d control`` (chapter 12, section 12.9).
 
-    ``score`` is ``mean_j A_j(b) log q(b_j)`` with ``A_j`` held fixed (REINFORCE);
+    ``score`` is ``mean_j A_j(b) log q(b_j)`` with ``A_j`` held fixed (chapter 10's
+    leave-one-out REINFORCE);
     ``control`` is ``mean_j A_j(y~) log q(b_j) - a(y) + a(y~)``, whose gradient has mean 0.
     """
     sequences = (paths.tokens, paths.relaxed, paths.relaxed_given)
     encoded = tf.split(discriminator.encode(tf.concat(sequences, axis=0)), 3)
     mean_logit = [tf.reduce_mean(discriminator.score(e, v))
                   for e, v in zip(encoded[1:], sequences[1:])]
-    weights = [advantages(discriminator, sequences[i], False, encoded[i]) for i in (0, 2)]
+    weights = [advantages(discriminator, sequences[i], True, encoded[i]) for i in (0, 2)]
     return (tf.reduce_mean(weights[0] * paths.log_q),
             tf.reduce_mean(weights[1] * paths.log_q) - mean_logit[0] + mean_logit[1])
 
@@ -141,9 +152,8 @@ def rebar_part_draws(generator: SequenceGenerator, discriminator: SequenceDiscri
     (chapter 12, section 12.9). ``score`` is unbiased for the gradient of ``E[a(s)]`` and
     ``control`` has mean 0, so ``score - eta * control`` is unbiased for every ``eta``."""
     batch_size = check_positive_int(batch_size, "batch_size")
-    if batch_size < 2 and discriminator.minibatch_features:
-        raise ValueError(
-            f"batch_size must be >= 2 for a discriminator with minibatch features, got {batch_size}")
+    if batch_size < 2:
+        raise ValueError(f"batch_size must be >= 2 for a leave-one-out baseline, got {batch_size}")
     check_temperature(temperature)
 
     def halves(step_seed: tf.Tensor) -> list[tf.Tensor]:

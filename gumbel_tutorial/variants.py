@@ -13,6 +13,7 @@ from typing import Any
 
 from .gan import GANConfig
 from .policy_gradient import PolicyGradientConfig
+from .sequence_rebar import REBAR_TEMPERATURE
 
 MLE_STEPS = 5_000
 
@@ -85,13 +86,18 @@ for _key in OURS_CHANGES:
 OURS_ONE_HOT = {**_settings(list(OURS_CHANGES)), "straight_through": True, "real_inputs": "one_hot"}
 """``ours`` with one-hot outputs and one-hot real inputs: the forward pass of the token
 estimators of chapter 12, which differ only in their backward pass (section 12.9)."""
-TOKEN_VARIANTS = {"ours_st": "straight_through", "ours_gumbel_rao": "gumbel_rao", "ours_reinmax": "reinmax",
-                  "ours_rebar": "rebar"}
+TOKEN_VARIANTS = {"ours_st": "straight_through", "ours_gumbel_rao": "gumbel_rao", "ours_reinmax": "reinmax"}
 for _name, _gradient in TOKEN_VARIANTS.items():
     VARIANTS[_name] = Variant(
         f"ours with one-hot outputs and real inputs, the outputs' gradient by {_gradient}",
         lambda n, g=_gradient: GANConfig(iterations=n, token_gradient=g, **OURS_ONE_HOT),
     )
+VARIANTS["ours_rebar"] = Variant(
+    "ours with one-hot outputs and real inputs, the generator's gradient by REBAR (a leave-one-out"
+    f" baseline, the relaxation at temperature {REBAR_TEMPERATURE})",
+    lambda n: GANConfig(iterations=n, token_gradient="rebar", generator_temperature=REBAR_TEMPERATURE,
+                        **OURS_ONE_HOT),
+)
 PRETRAIN_STEPS = 2_000
 """Maximum-likelihood steps before a pre-trained REINFORCE GAN's adversarial iterations; at a
 learning rate of 3e-3, chapter 7's model is within 0.01 nats of the data's entropy after 600."""
