@@ -1,22 +1,23 @@
 """REBAR for the sequence GAN: an unbiased gradient through a whole generated batch
 (chapter 12, section 12.9).
 
-Chapter 12's REBAR takes one categorical variable, draws ``b = argmax(log p + g)`` and noise
-``g~`` given ``b``, and subtracts the relaxed objective at ``g~`` from the score-function term
-while adding back the gradient of its mean by the reparameterization trick. A generator that
-feeds back its one-hot tokens (``q_theta`` of chapter 10) is a chain of such variables:
-``b_t = argmax(log p_t(b_<t) + g_t)``. Three facts carry REBAR over to it exactly.
+Chapter 12's REBAR takes one categorical variable, draws ``b = argmax(log p + g)`` and
+noise ``g~`` given ``b``, and subtracts the relaxed objective at ``g~`` from the
+score-function term while adding back the gradient of its mean by the reparameterization
+trick. A generator that feeds back its one-hot tokens (``q_theta`` of chapter 10) is a
+chain of such variables, ``b_t = argmax(log p_t(b_<t) + g_t)``. Three facts carry REBAR over
+to it exactly.
 
-- ``log q(b)`` is the sum of ``log p_t(b_t)`` along the path, so the score-function term is
-  REINFORCE's.
+- ``log q(b)`` is the sum of ``log p_t(b_t)`` along the path, so the score-function term
+  is REINFORCE's.
 - The control variate must be smooth in the parameters for its pathwise gradient to be
   unbiased. Fed back hard, it would jump whenever an earlier token flips, so the control
   variate unrolls the generator with *relaxed* feedback, from the same noise:
   ``y_t = softmax((log p_t(y_<t) + g_t) / tau)``, ``c = a(y)``.
 - Given the string ``b``, the events ``argmax(log p_t(b_<t) + g_t) = b_t`` involve one
-  ``g_t`` each, so the ``g_t`` stay independent: each is chapter 12's conditional Gumbel noise
-  at the hard path's ``log p_t``, and the relaxed unroll from that noise gives ``c(y~)``, whose
-  mean over ``b`` and ``g~`` is the mean of ``c(y)``.
+  ``g_t`` each, so the ``g_t`` stay independent: each is chapter 12's conditional Gumbel
+  noise at the hard path's ``log p_t``, and the relaxed unroll from that noise gives
+  ``c(y~)``, whose mean over ``b`` and ``g~`` is the mean of ``c(y)``.
 
 With the discriminator's mean logit ``a`` as the objective, one estimate is
 
@@ -24,15 +25,12 @@ With the discriminator's mean logit ``a`` as the objective, one estimate is
     w_j = A_j(b) - eta A_j(y~),
 
 where ``A_j`` is string ``j``'s share of the batch's summed logit less a leave-one-out
-baseline (chapter 10's :func:`~gumbel_tutorial.advantages.advantages`: its own logit less
-the mean of the others', or with minibatch features the batch's total less that without it,
-rescaled). The baseline depends on the other strings only, so it adds no bias; without it the
-score term is dozens of times noisier than chapter 10's leave-one-out REINFORCE, and the
-relaxation alone does not make up for that. With ``eta = 0`` the estimate *is* that
-REINFORCE. It is unbiased for every ``eta`` and ``tau``;
-:func:`rebar_parts` returns its two halves, the score-function term at ``eta = 0``
-(REINFORCE) and the control variate, so that ``eta`` can be chosen to make the variance
-small (:func:`variance_scale`).
+baseline (:func:`~gumbel_tutorial.advantages.advantages`, chapter 10). The baseline depends
+on the other strings only, so it adds no bias; without it the score term is dozens of times
+noisier than chapter 10's leave-one-out REINFORCE, and the relaxation does not make up for
+that. With ``eta = 0`` the estimate *is* that REINFORCE; it is unbiased for every ``eta``
+and ``tau``. :func:`rebar_parts` returns its two halves, so that ``eta`` can be chosen to
+make the variance small (:func:`variance_scale`).
 """
 
 from __future__ import annotations
@@ -43,27 +41,28 @@ from typing import Any
 import numpy as np
 
 from .checks import check_positive_int, check_temperature
-from .conditional_gumbel import conditional_gumbel
 from .advantages import advantages
+from .conditional_gumbel import conditional_gumbel
 from .gradient_draws import draw_gradients
 from .gumbel import sample_gumbel
 from .models import SequenceDiscriminator, SequenceGenerator
 from .runtime import tf, tfp
 
 REBAR_TEMPERATURE = 0.5
-"""The relaxation's temperature in the sequence GAN's REBAR runs: of 0.1, 0.3, 0.5, 1 and 2,
-the one whose control variate removed the most variance at two of chapter 10's three points
-(``benchmarks/token_gradients.py``, ``results/token_gradients.json``)."""
+"""The relaxation's temperature in the sequence GAN's REBAR runs: of 0.1, 0.3, 0.5, 1 and
+2, the one whose control variate removed the most variance at two of chapter 10's three
+points (``benchmarks/token_gradients.py``)."""
 
 
 @dataclasses.dataclass(frozen=True)
 class RebarPaths:
     """The three unrolls of one REBAR batch (chapter 12, section 12.9).
 
-    ``tokens``: the one-hot strings ``b`` ``[batch, length, vocab]`` drawn from ``q_theta``;
-    ``log_q``: ``log q(b_j)`` ``[batch]``; ``relaxed``: ``y``, the relaxed-feedback unroll from
-    the same noise; ``relaxed_given``: ``y~``, the relaxed-feedback unroll from noise drawn
-    given ``b``. Everything but ``tokens`` is differentiable in the generator's weights.
+    ``tokens``: the one-hot strings ``b`` ``[batch, length, vocab]`` drawn from
+    ``q_theta``; ``log_q``: ``log q(b_j)`` ``[batch]``; ``relaxed``: ``y``, the
+    relaxed-feedback unroll from the same noise; ``relaxed_given``: ``y~``, the
+    relaxed-feedback unroll from noise drawn given ``b``. Everything but ``tokens`` is
+    differentiable in the generator's weights.
     """
 
     tokens: tf.Tensor
@@ -72,10 +71,10 @@ class RebarPaths:
     relaxed_given: tf.Tensor
 
 
-def _relaxed_unroll(generator: SequenceGenerator, state: list[tf.Tensor], noise: tf.Tensor,
-                    temperature: tf.Tensor) -> tf.Tensor:
-    """The relaxed-feedback path ``[batch, length, vocab]`` from ``noise`` ``[length, batch,
-    vocab]``: ``y_t = softmax((log p_t(y_<t) + noise_t) / temperature)``."""
+def _relaxed_unroll(generator: SequenceGenerator, state: list[tf.Tensor],
+                    noise: tf.Tensor, temperature: tf.Tensor) -> tf.Tensor:
+    """The relaxed-feedback path ``[batch, length, vocab]`` from ``noise`` ``[length,
+    batch, vocab]``: ``y_t = softmax((log p_t(y_<t) + noise_t) / temperature)``."""
     inputs = tf.zeros_like(noise[0])
     outputs = []
     for t in range(generator.length):
@@ -87,8 +86,8 @@ def _relaxed_unroll(generator: SequenceGenerator, state: list[tf.Tensor], noise:
 
 def rebar_paths(generator: SequenceGenerator, batch_size: Any, temperature: Any,
                 seed: Any) -> RebarPaths:
-    """Draw a batch from ``q_theta`` with stateless ``seed``, and its two relaxed unrolls at
-    ``temperature``; call inside a gradient tape (chapter 12, section 12.9).
+    """Draw a batch from ``q_theta`` with stateless ``seed``, and its two relaxed
+    unrolls at ``temperature``; call inside a gradient tape (chapter 12, section 12.9).
 
     All three unrolls start from the same initial noise state.
     """
@@ -96,7 +95,8 @@ def rebar_paths(generator: SequenceGenerator, batch_size: Any, temperature: Any,
     init_seed, noise_seed, conditional_seed = tfp.random.split_seed(seed, n=3)
     state = generator.initial_state(batch_size, init_seed)
     vocab = generator.vocab_size
-    noise = sample_gumbel(tf.stack([generator.length, batch_size, vocab]), seed=noise_seed)
+    shape = tf.stack([generator.length, batch_size, vocab])
+    noise = sample_gumbel(shape, seed=noise_seed)
     inputs = tf.zeros(tf.stack([batch_size, vocab]))
     hard_state, log_probs, tokens = state, [], []
     for t in range(generator.length):
@@ -117,18 +117,19 @@ def rebar_paths(generator: SequenceGenerator, batch_size: Any, temperature: Any,
 
 def rebar_parts(discriminator: SequenceDiscriminator,
                 paths: RebarPaths) -> tuple[tf.Tensor, tf.Tensor]:
-    """REBAR's two halves for the discriminator's mean logit, ``(score, control)``, whose
-    gradients combine as ``d score - eta * d control`` (chapter 12, section 12.9).
+    """REBAR's two halves for the discriminator's mean logit, ``(score, control)``,
+    whose gradients combine as ``d score - eta * d control`` (chapter 12, section 12.9).
 
     ``score`` is ``mean_j A_j(b) log q(b_j)`` with ``A_j`` held fixed (chapter 10's
-    leave-one-out REINFORCE);
-    ``control`` is ``mean_j A_j(y~) log q(b_j) - a(y) + a(y~)``, whose gradient has mean 0.
+    leave-one-out REINFORCE); ``control`` is
+    ``mean_j A_j(y~) log q(b_j) - a(y) + a(y~)``, whose gradient has mean 0.
     """
     sequences = (paths.tokens, paths.relaxed, paths.relaxed_given)
     encoded = tf.split(discriminator.encode(tf.concat(sequences, axis=0)), 3)
     mean_logit = [tf.reduce_mean(discriminator.score(e, v))
                   for e, v in zip(encoded[1:], sequences[1:])]
-    weights = [advantages(discriminator, sequences[i], True, encoded[i]) for i in (0, 2)]
+    weights = [advantages(discriminator, sequences[i], True, encoded[i])
+               for i in (0, 2)]
     return (tf.reduce_mean(weights[0] * paths.log_q),
             tf.reduce_mean(weights[1] * paths.log_q) - mean_logit[0] + mean_logit[1])
 
@@ -144,29 +145,32 @@ def variance_scale(score: list[np.ndarray], control: list[np.ndarray]) -> float:
     return cross / square
 
 
-def rebar_part_draws(generator: SequenceGenerator, discriminator: SequenceDiscriminator,
-                     draws: int, batch_size: int = 200, temperature: float = 1.0,
-                     seed: int = 0) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def rebar_part_draws(
+    generator: SequenceGenerator, discriminator: SequenceDiscriminator, draws: int,
+    batch_size: int = 200, temperature: float = 1.0, seed: int = 0,
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """``draws`` independent gradients of :func:`rebar_parts`' two halves, ``(score,
     control)``, each one array ``[draws, *shape]`` per trainable variable of ``generator``
     (chapter 12, section 12.9). ``score`` is unbiased for the gradient of ``E[a(s)]`` and
     ``control`` has mean 0, so ``score - eta * control`` is unbiased for every ``eta``."""
     batch_size = check_positive_int(batch_size, "batch_size")
     if batch_size < 2:
-        raise ValueError(f"batch_size must be >= 2 for a leave-one-out baseline, got {batch_size}")
+        raise ValueError(
+            f"batch_size must be >= 2 for a leave-one-out baseline, got {batch_size}")
     check_temperature(temperature)
 
     def halves(step_seed: tf.Tensor) -> list[tf.Tensor]:
-        return list(rebar_parts(discriminator, rebar_paths(generator, batch_size, temperature,
-                                                           step_seed)))
+        paths = rebar_paths(generator, batch_size, temperature, step_seed)
+        return list(rebar_parts(discriminator, paths))
 
     score, control = draw_gradients(generator, halves, draws, seed)
     return score, control
 
 
-def rebar_draws(generator: SequenceGenerator, discriminator: SequenceDiscriminator,
-                draws: int, batch_size: int = 200, temperature: float = 1.0,
-                seed: int = 0) -> tuple[list[np.ndarray], float]:
+def rebar_draws(
+    generator: SequenceGenerator, discriminator: SequenceDiscriminator, draws: int,
+    batch_size: int = 200, temperature: float = 1.0, seed: int = 0,
+) -> tuple[list[np.ndarray], float]:
     """``draws`` REBAR estimates of the gradient of ``E[a(s)]`` at the variance-minimizing
     ``eta`` of those draws, one array ``[draws, *shape]`` per trainable variable, and that
     ``eta`` (chapter 12, section 12.9; compare chapter 10's
