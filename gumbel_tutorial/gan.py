@@ -14,13 +14,15 @@ from .noise import relaxed_real_inputs
 from .runtime import tf
 from .schedules import ConstantTemperature, LinearAnneal
 from .seeds import derive_seed
-from .sequence_rebar import rebar_parts, rebar_paths
+from .sequence_rebar import rebar_parts, rebar_paths, score_term
 from .token_gradients import TOKEN_GRADIENTS, TokenGradient
 
 RealInputs = Literal["relaxed", "one_hot"]
 REAL_INPUTS = ("relaxed", "one_hot")
-GENERATOR_GRADIENTS = (*TOKEN_GRADIENTS, "rebar")
-"""The one-hot outputs' gradients: chapter 12's tokens, or REBAR over the whole batch."""
+SCORE_GRADIENTS = ("rebar", "reinforce_loo")
+GENERATOR_GRADIENTS = (*TOKEN_GRADIENTS, *SCORE_GRADIENTS)
+"""The one-hot outputs' gradients: chapter 12's tokens, or REBAR over the whole batch, or
+its score term alone (REBAR at ``eta = 0``: leave-one-out REINFORCE)."""
 REBAR_DECAY = 0.99
 """Decay of the moving averages from which a REBAR run sets ``eta`` (chapter 12, 12.9)."""
 
@@ -36,9 +38,10 @@ class GANConfig(AdversarialConfig):
     discriminator as exact one-hot vectors (``"one_hot"``, for generators whose outputs are
     straight-through one-hots). ``token_gradient`` picks the backward pass of those one-hot
     outputs: straight-through, Gumbel-Rao or ReinMax (chapter 12, section 12.9); or
-    ``"rebar"``, the unbiased estimator of :mod:`gumbel_tutorial.sequence_rebar`, which needs
-    hard feedback and the paper's loss (the generator's strings must have a known
-    probability, and each string its own share of the loss).
+    ``"rebar"``, the unbiased estimator of :mod:`gumbel_tutorial.sequence_rebar`, or
+    ``"reinforce_loo"``, its score term alone; both need hard feedback and the paper's loss
+    (the generator's strings must have a known probability, and each string its own share
+    of the loss).
     """
 
     generator_batch_size: int | None = None
@@ -51,7 +54,7 @@ class GANConfig(AdversarialConfig):
     noise: NoiseMode = "hidden_and_cell"
     feedback: Feedback = "relaxed"
     straight_through: bool = False
-    token_gradient: TokenGradient | Literal["rebar"] = "straight_through"
+    token_gradient: TokenGradient | Literal["rebar", "reinforce_loo"] = "straight_through"
     generator_loss: GeneratorLoss = "paper"
 
     def __post_init__(self) -> None:
@@ -75,9 +78,9 @@ class GANConfig(AdversarialConfig):
                 "token_gradient must be 'straight_through' unless straight_through=True (the others"
                 f" replace the gradient of one-hot outputs), got {self.token_gradient!r}"
             )
-        if self.token_gradient == "rebar" and (self.feedback, self.generator_loss) != ("hard", "paper"):
+        if self.token_gradient in SCORE_GRADIENTS and (self.feedback, self.generator_loss) != ("hard", "paper"):
             raise ValueError(
-                "token_gradient='rebar' needs feedback='hard' and generator_loss='paper', got"
+                f"token_gradient={self.token_gradient!r} needs feedback='hard' and generator_loss='paper', got"
                 f" feedback={self.feedback!r} and generator_loss={self.generator_loss!r}"
             )
 
@@ -111,6 +114,7 @@ class SequenceGAN(AdversarialTrainer):
             config.hidden_size, grammar.VOCAB_SIZE, config.length, config.noise,
             init_seed=derive_seed(seed, "generator_init"),
         )
+        self.score_function = config.token_gradient in SCORE_GRADIENTS
         self.rebar = config.token_gradient == "rebar"
         if self.rebar:  # REBAR's eta, from moving averages of score . control and control^2
             self.history_keys = (*self.history_keys, "eta")
@@ -148,8 +152,9 @@ class SequenceGAN(AdversarialTrainer):
         d_vars = self.discriminator.trainable_variables
         g_vars = self.generator.trainable_variables
         with tf.GradientTape(persistent=self.rebar) as g_tape:
-            if self.rebar:
-                paths = rebar_paths(self.generator, fake_batch, generator_temperature, seeds[2])
+            if self.score_function:
+                paths = rebar_paths(self.generator, fake_batch, generator_temperature, seeds[2],
+                                    relaxed=self.rebar)
                 fake = paths.tokens
             else:
                 fake = self.generator.generate(
@@ -170,8 +175,12 @@ class SequenceGAN(AdversarialTrainer):
             g_loss = generator_loss(self.discriminator(fake), cfg.generator_loss)
             if self.rebar:
                 score, control = rebar_parts(self.discriminator, paths)
+            elif self.score_function:
+                score = score_term(self.discriminator, paths)
         if self.rebar:
             gradients, extra = self._rebar_gradients(g_tape, score, control, g_vars)
+        elif self.score_function:  # minus: the paper's loss is minus the mean logit
+            gradients, extra = [-g for g in g_tape.gradient(score, g_vars)], {}
         else:
             gradients, extra = g_tape.gradient(g_loss, g_vars), {}
         self.g_optimizer.apply(gradients, g_vars)

@@ -61,14 +61,14 @@ class RebarPaths:
     ``tokens``: the one-hot strings ``b`` ``[batch, length, vocab]`` drawn from
     ``q_theta``; ``log_q``: ``log q(b_j)`` ``[batch]``; ``relaxed``: ``y``, the
     relaxed-feedback unroll from the same noise; ``relaxed_given``: ``y~``, the
-    relaxed-feedback unroll from noise drawn given ``b``. Everything but ``tokens`` is
-    differentiable in the generator's weights.
+    relaxed-feedback unroll from noise drawn given ``b`` (both ``None`` when not asked
+    for). Everything but ``tokens`` is differentiable in the generator's weights.
     """
 
     tokens: tf.Tensor
     log_q: tf.Tensor
-    relaxed: tf.Tensor
-    relaxed_given: tf.Tensor
+    relaxed: tf.Tensor | None
+    relaxed_given: tf.Tensor | None
 
 
 def _relaxed_unroll(generator: SequenceGenerator, state: list[tf.Tensor],
@@ -85,11 +85,12 @@ def _relaxed_unroll(generator: SequenceGenerator, state: list[tf.Tensor],
 
 
 def rebar_paths(generator: SequenceGenerator, batch_size: Any, temperature: Any,
-                seed: Any) -> RebarPaths:
+                seed: Any, relaxed: bool = True) -> RebarPaths:
     """Draw a batch from ``q_theta`` with stateless ``seed``, and its two relaxed
     unrolls at ``temperature``; call inside a gradient tape (chapter 12, section 12.9).
 
-    All three unrolls start from the same initial noise state.
+    All three unrolls start from the same initial noise state. ``relaxed=False`` skips
+    the relaxed unrolls: the same strings, for the score term alone.
     """
     temperature = tf.cast(check_temperature(temperature), tf.float32)
     init_seed, noise_seed, conditional_seed = tfp.random.split_seed(seed, n=3)
@@ -106,13 +107,24 @@ def rebar_paths(generator: SequenceGenerator, batch_size: Any, temperature: Any,
         log_probs.append(log_p)
         tokens.append(inputs)
     log_p, tokens = tf.stack(log_probs), tf.stack(tokens)  # [length, batch, vocab]
+    strings = tf.transpose(tokens, [1, 0, 2])
+    log_q = tf.reduce_sum(tokens * log_p, axis=[0, 2])
+    if not relaxed:
+        return RebarPaths(strings, log_q, None, None)
     given = conditional_gumbel(log_p, tokens, seed=conditional_seed) - log_p
     return RebarPaths(
-        tokens=tf.transpose(tokens, [1, 0, 2]),
-        log_q=tf.reduce_sum(tokens * log_p, axis=[0, 2]),
+        tokens=strings, log_q=log_q,
         relaxed=_relaxed_unroll(generator, state, noise, temperature),
         relaxed_given=_relaxed_unroll(generator, state, given, temperature),
     )
+
+
+def score_term(discriminator: SequenceDiscriminator, paths: RebarPaths,
+               encoded: tf.Tensor | None = None) -> tf.Tensor:
+    """``mean_j A_j(b) log q(b_j)``, ``A_j`` held fixed: REBAR at ``eta = 0``, chapter
+    10's leave-one-out REINFORCE (chapter 12, section 12.9)."""
+    weights = advantages(discriminator, paths.tokens, True, encoded)
+    return tf.reduce_mean(weights * paths.log_q)
 
 
 def rebar_parts(discriminator: SequenceDiscriminator,
@@ -128,10 +140,9 @@ def rebar_parts(discriminator: SequenceDiscriminator,
     encoded = tf.split(discriminator.encode(tf.concat(sequences, axis=0)), 3)
     mean_logit = [tf.reduce_mean(discriminator.score(e, v))
                   for e, v in zip(encoded[1:], sequences[1:])]
-    weights = [advantages(discriminator, sequences[i], True, encoded[i])
-               for i in (0, 2)]
-    return (tf.reduce_mean(weights[0] * paths.log_q),
-            tf.reduce_mean(weights[1] * paths.log_q) - mean_logit[0] + mean_logit[1])
+    given = advantages(discriminator, paths.relaxed_given, True, encoded[2])
+    return (score_term(discriminator, paths, encoded[0]),
+            tf.reduce_mean(given * paths.log_q) - mean_logit[0] + mean_logit[1])
 
 
 def variance_scale(score: list[np.ndarray], control: list[np.ndarray]) -> float:

@@ -98,6 +98,12 @@ VARIANTS["ours_rebar"] = Variant(
     lambda n: GANConfig(iterations=n, token_gradient="rebar", generator_temperature=REBAR_TEMPERATURE,
                         **OURS_ONE_HOT),
 )
+VARIANTS["ours_reinforce_loo"] = Variant(
+    "as ours_rebar at eta = 0: ours with one-hot outputs and real inputs, the generator's gradient"
+    " by leave-one-out REINFORCE",
+    lambda n: GANConfig(iterations=n, token_gradient="reinforce_loo", generator_temperature=REBAR_TEMPERATURE,
+                        **OURS_ONE_HOT),
+)
 PRETRAIN_STEPS = 2_000
 """Maximum-likelihood steps before a pre-trained REINFORCE GAN's adversarial iterations; at a
 learning rate of 3e-3, chapter 7's model is within 0.01 nats of the data's entropy after 600."""

@@ -11,7 +11,7 @@ from gumbel_tutorial.gan import GANConfig, SequenceGAN
 from gumbel_tutorial.models import sequence_log_prob
 from gumbel_tutorial.runtime import tf, tfp
 from gumbel_tutorial.sequence_rebar import (
-    rebar_draws, rebar_part_draws, rebar_parts, rebar_paths, variance_scale,
+    rebar_draws, rebar_part_draws, rebar_parts, rebar_paths, score_term, variance_scale,
 )
 from test_gradient_draws import STRINGS, VOCAB, check_unbiased, exact_gradient, flat, tiny_models
 
@@ -99,7 +99,7 @@ def test_bad_inputs_name_the_argument():
     with pytest.raises(ValueError, match="token_gradient='rebar' needs feedback='hard'"):
         GANConfig(token_gradient="rebar", straight_through=True)
     with pytest.raises(ValueError, match="generator_loss='paper'"):
-        GANConfig(token_gradient="rebar", straight_through=True, feedback="hard",
+        GANConfig(token_gradient="reinforce_loo", straight_through=True, feedback="hard",
                   generator_loss="nonsaturating")
 
 
@@ -140,3 +140,22 @@ def test_the_trainer_step_is_the_estimate_with_the_stored_eta():
     for g, s, c in zip(gradients, score, control):
         np.testing.assert_allclose(g, cross / square * c.numpy() - s.numpy(), rtol=1e-5,
                                    atol=1e-7)
+
+
+def test_the_score_term_alone_is_rebar_at_eta_0():
+    """Without the relaxed unrolls (``reinforce_loo``'s training step) the strings and the
+    score term's gradient are those of REBAR's first half."""
+    gan = SequenceGAN(rebar_config(token_gradient="reinforce_loo"), seed=1)
+    assert "eta" not in gan.history_keys
+    gan.advance(3)
+    seed = tf.constant([3, 4])
+    variables = gan.generator.trainable_variables
+    with tf.GradientTape() as tape:
+        paths = rebar_paths(gan.generator, 8, 1.0, seed, relaxed=False)
+        score = score_term(gan.discriminator, paths)
+    with tf.GradientTape() as full_tape:
+        full = rebar_paths(gan.generator, 8, 1.0, seed)
+        full_score, _ = rebar_parts(gan.discriminator, full)
+    np.testing.assert_array_equal(paths.tokens, full.tokens)
+    for a, b in zip(tape.gradient(score, variables), full_tape.gradient(full_score, variables)):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-7)
