@@ -140,8 +140,8 @@ class SequenceGAN(AdversarialTrainer):
         """One iteration of Algorithm 1: a discriminator update, then a generator update.
 
         Both use one batch of generated sequences; the generator's gradient flows through
-        the relaxed samples into its weights, while the discriminator's update sees them as
-        data.
+        the relaxed samples into its weights, while the discriminator's update sees them
+        as data.
         """
         cfg = self.config
         real_temperature = cfg.real_schedule(self.step)
@@ -152,16 +152,7 @@ class SequenceGAN(AdversarialTrainer):
         d_vars = self.discriminator.trainable_variables
         g_vars = self.generator.trainable_variables
         with tf.GradientTape(persistent=self.rebar) as g_tape:
-            if self.score_function:
-                paths = rebar_paths(self.generator, fake_batch, generator_temperature, seeds[2],
-                                    relaxed=self.rebar)
-                fake = paths.tokens
-            else:
-                fake = self.generator.generate(
-                    fake_batch, generator_temperature, seed=seeds[2], feedback=cfg.feedback,
-                    straight_through_output=cfg.straight_through,
-                    token_gradient=cfg.token_gradient,
-                )
+            fake, paths = self._generate(fake_batch, generator_temperature, seeds[2])
             with g_tape.stop_recording(), tf.GradientTape() as d_tape:
                 # One LSTM pass over real and generated sequences together; each batch
                 # is scored with its own minibatch statistics.
@@ -173,16 +164,8 @@ class SequenceGAN(AdversarialTrainer):
             with g_tape.stop_recording():
                 self.d_optimizer.apply(d_tape.gradient(d_loss, d_vars), d_vars)
             g_loss = generator_loss(self.discriminator(fake), cfg.generator_loss)
-            if self.rebar:
-                score, control = rebar_parts(self.discriminator, paths)
-            elif self.score_function:
-                score = score_term(self.discriminator, paths)
-        if self.rebar:
-            gradients, extra = self._rebar_gradients(g_tape, score, control, g_vars)
-        elif self.score_function:  # minus: the paper's loss is minus the mean logit
-            gradients, extra = [-g for g in g_tape.gradient(score, g_vars)], {}
-        else:
-            gradients, extra = g_tape.gradient(g_loss, g_vars), {}
+            halves = self._score_halves(paths)
+        gradients, extra = self._generator_gradients(g_tape, g_loss, halves, g_vars)
         self.g_optimizer.apply(gradients, g_vars)
         self.step.assign_add(1)
         return self._record(
@@ -190,26 +173,50 @@ class SequenceGAN(AdversarialTrainer):
             **extra,
         )
 
-    def _rebar_gradients(
-        self, tape: tf.GradientTape, score: tf.Tensor, control: tf.Tensor, variables: list[Any]
-    ) -> tuple[list[tf.Tensor], dict[str, tf.Tensor]]:
-        """The paper loss's gradient by REBAR (chapter 12, section 12.9), and its ``eta``.
+    def _generate(self, batch: int, temperature: Any, seed: tf.Tensor) -> tuple[tf.Tensor, Any]:
+        """The generated batch, and for REBAR or its score term the paths that drew it."""
+        cfg = self.config
+        if self.score_function:
+            paths = rebar_paths(self.generator, batch, temperature, seed, relaxed=self.rebar)
+            return paths.tokens, paths
+        fake = self.generator.generate(
+            batch, temperature, seed=seed, feedback=cfg.feedback,
+            straight_through_output=cfg.straight_through, token_gradient=cfg.token_gradient,
+        )
+        return fake, None
 
+    def _score_halves(self, paths: Any) -> tuple[tf.Tensor, ...]:
+        """REBAR's two halves, its score term alone, or nothing (chapter 12, section 12.9)."""
+        if paths is None:
+            return ()
+        if self.rebar:
+            return rebar_parts(self.discriminator, paths)
+        return (score_term(self.discriminator, paths),)
+
+    def _generator_gradients(
+        self, tape: tf.GradientTape, g_loss: tf.Tensor, halves: tuple[tf.Tensor, ...], variables: list[Any]
+    ) -> tuple[list[tf.Tensor], dict[str, tf.Tensor]]:
+        """The gradient of the generator's loss: by backpropagation (chapter 8), or from the
+        halves of :meth:`_score_halves` (chapter 12, section 12.9), with REBAR's ``eta``.
+
+        The paper's loss is minus the mean logit, whose gradient the halves estimate. REBAR's
         ``eta`` is the ratio of the moving averages of ``score . control`` and
         ``control . control`` over earlier iterations (1 before the first): the
         variance-minimizing value, set without this iteration's draw so that the estimate
         stays unbiased.
         """
-        score_grads = tape.gradient(score, variables)
-        control_grads = tape.gradient(control, variables)
+        if not halves:
+            return tape.gradient(g_loss, variables), {}
+        score = tape.gradient(halves[0], variables)
+        if not self.rebar:
+            return [-g for g in score], {}
+        control = tape.gradient(halves[1], variables)
         cross, square = tf.unstack(self.rebar_moments)
         eta = tf.where(square > 0, tf.math.divide_no_nan(cross, square), 1.0)
-        dot = [tf.add_n([tf.reduce_sum(a * b) for a, b in zip(control_grads, other)])
-               for other in (score_grads, control_grads)]
+        dot = [tf.add_n([tf.reduce_sum(a * b) for a, b in zip(control, other)])
+               for other in (score, control)]
         self.rebar_moments.assign(REBAR_DECAY * self.rebar_moments + (1 - REBAR_DECAY) * tf.stack(dot))
-        # The paper's loss is minus the mean logit, whose gradient REBAR estimates.
-        gradients = [eta * c - s for s, c in zip(score_grads, control_grads)]
-        return gradients, {"eta": eta}
+        return [eta * c - s for s, c in zip(score, control)], {"eta": eta}
 
     def sample_strings(self, n: int, seed: int = 0, temperature: float | None = None) -> list[str]:
         """``n`` generated strings: the argmax of each Gumbel-softmax output (chapter 8).
