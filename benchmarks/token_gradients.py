@@ -11,9 +11,9 @@ of the generator's weights and over its output layer, the variance of one draw, 
 signal-to-noise ratio, the cosine of the estimator's mean to the reference, and the seconds one
 compiled draw takes. At each point it also sweeps REBAR's temperature: how much variance its
 control variate removes from leave-one-out REINFORCE at the best ``eta`` and at ``eta = 1``.
-Last, it times a compiled training iteration of ``ours`` and of the four
-one-hot variants (``ours_st``, ``ours_gumbel_rao``, ``ours_reinmax``, ``ours_rebar``), in
-alternating rounds, and records the median of each:
+Last, it times a compiled training iteration of ``ours`` and of the five one-hot variants
+(``ours_st``, ``ours_gumbel_rao``, ``ours_reinmax``, ``ours_reinforce_loo``, ``ours_rebar``),
+in alternating rounds, and records the median of each:
 
     .venv/bin/python benchmarks/token_gradients.py --out results/token_gradients.json
 """
@@ -44,7 +44,7 @@ POINTS = {"pg_pretrained": 0, "pg": 1, "ours": 0}
 """Chapter 10's measurement points: the run and seed whose final weights are used."""
 ESTIMATORS = ("gumbel_hard_feedback", "straight_through", "gumbel_rao", "reinmax", "rebar")
 REFERENCE = "reinforce_loo"
-TRAINED = ("ours", "ours_st", "ours_gumbel_rao", "ours_reinmax", "ours_rebar")
+TRAINED = ("ours", "ours_st", "ours_gumbel_rao", "ours_reinmax", "ours_reinforce_loo", "ours_rebar")
 REBAR_SWEEP = (0.1, 0.3, 0.5, 1.0, 2.0)
 """The relaxation temperatures at which REBAR's control variate is measured."""
 """The variants whose training iteration is timed."""
