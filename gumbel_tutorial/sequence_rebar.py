@@ -49,9 +49,10 @@ from .models import SequenceDiscriminator, SequenceGenerator
 from .runtime import tf, tfp
 
 REBAR_TEMPERATURE = 0.5
-"""The relaxation's temperature in the sequence GAN's REBAR runs: of 0.1, 0.3, 0.5, 1 and
-2, the one whose control variate removed the most variance at two of chapter 10's three
-points (``benchmarks/token_gradients.py``)."""
+"""The relaxation's temperature in the sequence GAN's REBAR runs, chosen before them: of
+0.1, 0.3, 0.5, 1 and 2, the one whose control variate removed the most variance at two of
+chapter 10's three points in a sweep of 30 draws each (``benchmarks/token_gradients.py``
+repeats the sweep with 50)."""
 
 
 @dataclasses.dataclass(frozen=True)
